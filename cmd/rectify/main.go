@@ -1,0 +1,20 @@
+// Command rectify receives AWS security events, matches them to playbooks and
+// remediates the affected resources. See README.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCmd().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "rectify:", err)
+		os.Exit(exitCode(err))
+	}
+}
