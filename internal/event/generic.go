@@ -1,0 +1,94 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// Map returns the whole event, including top-level fields Event has no field
+// for, as generic JSON values: map[string]any, []any, string, bool, nil and
+// numbers. A number written as an integer that fits in 64 bits is an int64;
+// every other number is a float64. These are the types CEL knows as int and
+// double, and an int64 prints as written (an epoch in milliseconds does not
+// turn into 1.7e+12 in a template).
+//
+// The result is computed once and shared by every caller: it must not be
+// modified.
+func (e *Event) Map() (map[string]any, error) {
+	e.mapOnce.Do(func() { e.m, e.mErr = decodeGeneric(e.Raw) })
+	return e.m, e.mErr
+}
+
+func decodeGeneric(b []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, &Error{Reason: "malformed JSON: " + err.Error(), Err: err}
+	}
+	if m == nil {
+		return nil, &Error{Reason: "must be a JSON object"}
+	}
+	if _, err := numbers(m); err != nil {
+		return nil, err.asError()
+	}
+	return m, nil
+}
+
+// numberError is a number numbers cannot convert, with the path to it
+// collected, innermost first, as the error travels up.
+type numberError struct {
+	path []string
+	text string
+	err  error
+}
+
+func (n *numberError) asError() *Error {
+	var field string
+	for i := len(n.path) - 1; i >= 0; i-- {
+		if field != "" && n.path[i][0] != '[' {
+			field += "."
+		}
+		field += n.path[i]
+	}
+	return &Error{Field: field, Reason: fmt.Sprintf("number %s is out of range", quoteValue(n.text)), Err: n.err}
+}
+
+// numbers replaces every json.Number in v, in place where it can.
+func numbers(v any) (any, *numberError) {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			return i, nil
+		}
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil {
+			return nil, &numberError{text: string(v), err: err}
+		}
+		return f, nil
+	case map[string]any:
+		for k, x := range v {
+			nx, err := numbers(x)
+			if err != nil {
+				if k == "" {
+					k = `""`
+				}
+				err.path = append(err.path, k)
+				return nil, err
+			}
+			v[k] = nx
+		}
+	case []any:
+		for i, x := range v {
+			nx, err := numbers(x)
+			if err != nil {
+				err.path = append(err.path, fmt.Sprintf("[%d]", i))
+				return nil, err
+			}
+			v[i] = nx
+		}
+	}
+	return v, nil
+}
