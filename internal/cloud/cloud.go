@@ -138,17 +138,17 @@ func New(ctx context.Context, base aws.Config, opts Options) (*Provider, error) 
 	if opts.SessionPrefix == "" {
 		opts.SessionPrefix = DefaultSessionPrefix
 	}
-	if err := checkPrefix(opts.SessionPrefix); err != nil {
+	if err := CheckSessionPrefix(opts.SessionPrefix); err != nil {
 		return nil, fmt.Errorf("cloud: %w", err)
 	}
-	if err := checkRoleTemplate(opts.RoleName); err != nil {
+	if err := CheckRoleTemplate(opts.RoleName); err != nil {
 		return nil, fmt.Errorf("cloud: role name: %w", err)
 	}
 	for acct, a := range opts.Accounts {
 		if !ValidAccount(acct) {
 			return nil, fmt.Errorf("cloud: accounts: %q is not a 12-digit account ID", acct)
 		}
-		if err := checkRoleTemplate(a.RoleName); err != nil {
+		if err := CheckRoleTemplate(a.RoleName); err != nil {
 			return nil, fmt.Errorf("cloud: accounts[%s]: role name: %w", acct, err)
 		}
 	}
@@ -298,7 +298,7 @@ func (p *Provider) Config(ctx context.Context, account, region, session string) 
 	if !ValidAccount(account) {
 		return aws.Config{}, fmt.Errorf("cloud: account %q is not a 12-digit account ID", account)
 	}
-	if !validRegion(region) {
+	if !ValidRegion(region) {
 		return aws.Config{}, fmt.Errorf("cloud: region %q is not a region name", region)
 	}
 	if err := p.Allowed(account, region); err != nil {

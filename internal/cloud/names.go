@@ -52,8 +52,9 @@ func SessionName(prefix, session string) string {
 	return name[:maxSessionName-len(tail)] + tail
 }
 
-// checkPrefix reports whether prefix can begin a role session name.
-func checkPrefix(prefix string) error {
+// CheckSessionPrefix reports whether prefix can begin a role session name:
+// 1 to 32 of the characters STS accepts.
+func CheckSessionPrefix(prefix string) error {
 	if prefix == "" {
 		return fmt.Errorf("session prefix is empty")
 	}
@@ -71,9 +72,9 @@ func checkPrefix(prefix string) error {
 // Placeholders a role template may contain.
 var placeholders = []string{"{account}", "{region}", "{partition}"}
 
-// checkRoleTemplate reports whether tmpl is a usable role name or role ARN
-// template.
-func checkRoleTemplate(tmpl string) error {
+// CheckRoleTemplate reports whether tmpl is a usable role name or role ARN
+// template (see Options.RoleName). The empty template is valid.
+func CheckRoleTemplate(tmpl string) error {
 	if tmpl == "" {
 		return nil
 	}
@@ -140,9 +141,9 @@ func ValidAccount(s string) bool {
 	return true
 }
 
-// validRegion reports whether s looks like an AWS region name
+// ValidRegion reports whether s looks like an AWS region name
 // (lowercase letters, digits and hyphens, such as eu-west-1).
-func validRegion(s string) bool {
+func ValidRegion(s string) bool {
 	if s == "" || len(s) > 32 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
@@ -190,12 +191,21 @@ func matchList(patterns []string, value string) bool {
 // checkList reports whether every pattern in list is well formed.
 func checkList(name string, list []string) error {
 	for i, p := range list {
-		if p == "" {
-			return fmt.Errorf("%s[%d] is empty", name, i)
+		if err := CheckPattern(p); err != nil {
+			return fmt.Errorf("%s[%d]: %w", name, i, err)
 		}
-		if _, err := path.Match(p, ""); err != nil {
-			return fmt.Errorf("%s[%d] %q: %w", name, i, p, err)
-		}
+	}
+	return nil
+}
+
+// CheckPattern reports whether p is a usable allow or deny list entry: an
+// exact value or a glob with '*', '?' and character classes.
+func CheckPattern(p string) error {
+	if p == "" {
+		return fmt.Errorf("empty pattern")
+	}
+	if _, err := path.Match(p, ""); err != nil {
+		return fmt.Errorf("pattern %q: %w", p, err)
 	}
 	return nil
 }

@@ -60,8 +60,8 @@ func TestRoleARN(t *testing.T) {
 		{"arn:aws:iam::999999999999:role/hub-{account}", "aws", "111122223333", "eu-west-1", "arn:aws:iam::999999999999:role/hub-111122223333"},
 	}
 	for _, tt := range tests {
-		if err := checkRoleTemplate(tt.tmpl); err != nil {
-			t.Errorf("checkRoleTemplate(%q) = %v", tt.tmpl, err)
+		if err := CheckRoleTemplate(tt.tmpl); err != nil {
+			t.Errorf("CheckRoleTemplate(%q) = %v", tt.tmpl, err)
 		}
 		if got := RoleARN(tt.tmpl, tt.partition, tt.account, tt.region); got != tt.want {
 			t.Errorf("RoleARN(%q) = %q, want %q", tt.tmpl, got, tt.want)
@@ -80,8 +80,8 @@ func TestCheckRoleTemplateRejects(t *testing.T) {
 		"/leading-slash",
 		"trailing/",
 	} {
-		if err := checkRoleTemplate(tmpl); err == nil {
-			t.Errorf("checkRoleTemplate(%q) = nil, want an error", tmpl)
+		if err := CheckRoleTemplate(tmpl); err == nil {
+			t.Errorf("CheckRoleTemplate(%q) = nil, want an error", tmpl)
 		}
 	}
 }
