@@ -1,0 +1,263 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"time"
+)
+
+// The functions in this file validate arguments and fill in defaults the same
+// way for every backend. Backends call them before writing.
+
+var (
+	minTime = time.Unix(0, math.MinInt64).UTC()
+	maxTime = time.Unix(0, math.MaxInt64).UTC()
+)
+
+// crockford is Crockford's base32 alphabet, which sorts in byte order.
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// NewID returns a new 26-character identifier that sorts by t at millisecond
+// resolution: 48 bits of Unix milliseconds followed by 80 random bits, in
+// Crockford's base32. Identifiers made in the same millisecond sort in random
+// order.
+func NewID(t time.Time) string {
+	var b [16]byte
+	ms := t.UnixMilli()
+	if ms < 0 {
+		ms = 0
+	}
+	binary.BigEndian.PutUint64(b[:8], uint64(ms)<<16)
+	rand.Read(b[6:]) // never returns an error
+	// 128 bits in 26 base32 digits: the first digit carries 3 bits.
+	hi := binary.BigEndian.Uint64(b[:8])
+	lo := binary.BigEndian.Uint64(b[8:])
+	var out [26]byte
+	for i := 25; i >= 0; i-- {
+		out[i] = crockford[lo&31]
+		lo = lo>>5 | hi<<59
+		hi >>= 5
+	}
+	return string(out[:])
+}
+
+// CapRaw returns the part of an event body that a store keeps: its first
+// MaxRawEvent bytes, and whether anything was cut.
+func CapRaw(raw []byte) (kept []byte, truncated bool) {
+	if len(raw) > MaxRawEvent {
+		return raw[:MaxRawEvent], true
+	}
+	return raw, false
+}
+
+func invalid(op, id, format string, args ...any) error {
+	return Errorf(op, id, fmt.Errorf(format+": %w", append(args, ErrInvalid)...))
+}
+
+// CheckTime reports whether t can be stored: zero, or within the range of
+// int64 Unix nanoseconds.
+func CheckTime(field string, t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	if t.Before(minTime) || t.After(maxTime) {
+		return fmt.Errorf("%s %s is outside the storable range %s to %s: %w",
+			field, t.Format(time.RFC3339), minTime.Format(time.RFC3339), maxTime.Format(time.RFC3339), ErrInvalid)
+	}
+	return nil
+}
+
+func checkTimes(op, id string, fields ...any) error {
+	for i := 0; i+1 < len(fields); i += 2 {
+		if err := CheckTime(fields[i].(string), fields[i+1].(time.Time)); err != nil {
+			return Errorf(op, id, err)
+		}
+	}
+	return nil
+}
+
+// PrepareEvent validates e for RecordEvent, sets a zero Received to now, caps
+// Raw (see CapRaw), sets Size if it is zero and converts times to UTC.
+func PrepareEvent(e *EventRecord, now time.Time) error {
+	const op = "record event"
+	if e.ID == "" {
+		return invalid(op, "", "empty ID")
+	}
+	if !e.Status.Valid() {
+		return invalid(op, e.ID, "unknown Status %q", e.Status)
+	}
+	if e.Received.IsZero() {
+		e.Received = now
+	}
+	if err := checkTimes(op, e.ID, "Received", e.Received); err != nil {
+		return err
+	}
+	e.Received = e.Received.UTC()
+	if e.Size < len(e.Raw) {
+		e.Size = len(e.Raw)
+	}
+	var cut bool
+	e.Raw, cut = CapRaw(e.Raw)
+	e.Truncated = e.Truncated || cut
+	return nil
+}
+
+// PrepareNewRun validates r for CreateRun and fills in its defaults: an ID
+// from NewID, Status pending, Created and Updated now, Version 1.
+func PrepareNewRun(r *Run, now time.Time) error {
+	const op = "create run"
+	if r == nil {
+		return invalid(op, "", "nil run")
+	}
+	if r.Key == "" {
+		return invalid(op, r.ID, "empty Key")
+	}
+	if r.PlaybookID == "" {
+		return invalid(op, r.Key, "empty PlaybookID")
+	}
+	if r.Status == "" {
+		r.Status = RunPending
+	}
+	if r.Created.IsZero() {
+		r.Created = now
+	}
+	if r.Updated.IsZero() {
+		r.Updated = r.Created
+	}
+	if err := checkRun(op, r.Key, r); err != nil {
+		return err
+	}
+	if r.ID == "" {
+		r.ID = NewID(r.Created)
+	}
+	r.Version = 1
+	return nil
+}
+
+// PrepareRunUpdate validates r for UpdateRun and sets a zero Updated to now.
+func PrepareRunUpdate(r *Run, now time.Time) error {
+	const op = "update run"
+	if r == nil {
+		return invalid(op, "", "nil run")
+	}
+	if r.ID == "" {
+		return invalid(op, "", "empty ID")
+	}
+	if r.Updated.IsZero() {
+		r.Updated = now
+	}
+	return checkRun(op, r.ID, r)
+}
+
+func checkRun(op, id string, r *Run) error {
+	if !r.Status.Valid() {
+		return invalid(op, id, "unknown Status %q", r.Status)
+	}
+	if r.NextStep < 0 {
+		return invalid(op, id, "negative NextStep %d", r.NextStep)
+	}
+	if r.Attempts < 0 {
+		return invalid(op, id, "negative Attempts %d", r.Attempts)
+	}
+	if err := checkTimes(op, id, "WakeAt", r.WakeAt, "Created", r.Created,
+		"Updated", r.Updated, "LeaseUntil", r.LeaseUntil); err != nil {
+		return err
+	}
+	r.WakeAt, r.Created, r.Updated, r.LeaseUntil = r.WakeAt.UTC(), r.Created.UTC(), r.Updated.UTC(), r.LeaseUntil.UTC()
+	return nil
+}
+
+// CheckID validates a run ID argument of operation op.
+func CheckID(op, id string) error {
+	if id == "" {
+		return invalid(op, "", "empty run ID")
+	}
+	return nil
+}
+
+// CheckLease validates the arguments of Claim.
+func CheckLease(id, owner string, now, until time.Time) error {
+	const op = "claim run"
+	if err := CheckID(op, id); err != nil {
+		return err
+	}
+	if owner == "" {
+		return invalid(op, id, "empty owner")
+	}
+	if now.IsZero() || until.IsZero() {
+		return invalid(op, id, "zero lease time")
+	}
+	if !until.After(now) {
+		return invalid(op, id, "lease end %s is not after now %s",
+			until.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano))
+	}
+	return checkTimes(op, id, "now", now, "until", until)
+}
+
+// CheckRelease validates the arguments of Release.
+func CheckRelease(id, owner string) error {
+	const op = "release run"
+	if err := CheckID(op, id); err != nil {
+		return err
+	}
+	if owner == "" {
+		return invalid(op, id, "empty owner")
+	}
+	return nil
+}
+
+// CheckDue validates the arguments of DueRuns.
+func CheckDue(now time.Time) error {
+	const op = "due runs"
+	if now.IsZero() {
+		return invalid(op, "", "zero now")
+	}
+	return checkTimes(op, "", "now", now)
+}
+
+// PrepareStep validates s for PutStep and converts its times to UTC.
+func PrepareStep(s *StepRecord) error {
+	const op = "put step"
+	if s.RunID == "" {
+		return invalid(op, "", "empty RunID")
+	}
+	id := fmt.Sprintf("%s/%d", s.RunID, s.Index)
+	if s.Index < 0 {
+		return invalid(op, id, "negative Index")
+	}
+	if !s.Status.Valid() {
+		return invalid(op, id, "unknown Status %q", s.Status)
+	}
+	if s.Attempts < 0 {
+		return invalid(op, id, "negative Attempts %d", s.Attempts)
+	}
+	if err := checkTimes(op, id, "Started", s.Started, "Finished", s.Finished); err != nil {
+		return err
+	}
+	s.Started, s.Finished = s.Started.UTC(), s.Finished.UTC()
+	return nil
+}
+
+// PrepareAudit validates a for AppendAudit, sets a zero Time to now and
+// converts it to UTC.
+func PrepareAudit(a *AuditEntry, now time.Time) error {
+	const op = "append audit"
+	if a.Kind == "" {
+		return invalid(op, "", "empty Kind")
+	}
+	if a.Time.IsZero() {
+		a.Time = now
+	}
+	if err := checkTimes(op, string(a.Kind), "Time", a.Time); err != nil {
+		return err
+	}
+	a.Time = a.Time.UTC()
+	return nil
+}
+
+// CheckFilterTimes validates the time bounds of a filter for operation op.
+func CheckFilterTimes(op string, a, b time.Time) error {
+	return checkTimes(op, "", "filter start", a, "filter end", b)
+}
