@@ -322,15 +322,14 @@ type securityHubDetail struct {
 // Action). One event may carry several findings, in any accounts and
 // regions.
 func (e *Event) Findings() ([]Finding, error) {
-	var fs []Finding
-	d := securityHubDetail{Findings: &fs}
+	var d securityHubDetail
 	if err := e.decodeDetail(&d, "Findings", KindSecurityHubImported, KindSecurityHubCustomAction); err != nil {
 		return nil, err
 	}
 	if d.Findings == nil {
 		return nil, missing("detail.findings")
 	}
-	return fs, nil
+	return *d.Findings, nil
 }
 
 // ---- GuardDuty -------------------------------------------------------------
