@@ -1,0 +1,48 @@
+// Package awssim is a stateful simulator of the AWS APIs that rectify uses,
+// wire-compatible with the aws-sdk-go-v2 clients.
+//
+// Tests, benchmarks and `rectify demo` point the real SDK clients at a
+// Server through the SDK's standard configuration (BaseEndpoint or
+// AWS_ENDPOINT_URL), so serialization, SigV4 signing, retries and error
+// classification are exercised exactly as against AWS.
+//
+// # Requests
+//
+// A request is routed by the service named in its SigV4 credential scope,
+// then by the service's protocol: AWS query (IAM, STS, EC2, SNS, RDS), JSON
+// 1.0/1.1 with an X-Amz-Target header (CloudTrail, Glue, KMS, Config, SQS,
+// DynamoDB), REST-JSON (Security Hub, Lambda, Access Analyzer) or REST-XML
+// (S3, S3 Control). The access key in the scope names the caller: an
+// account's administrator, an IAM user's access key, or temporary
+// credentials from STS AssumeRole. Unknown keys and bad signatures are
+// refused with the codes AWS uses.
+//
+// # State
+//
+// Each service keeps its own state per account (global services such as IAM)
+// or per account and region. All state is guarded by one mutex on the
+// Server; handlers run with it held. State can be seeded through the SDK, from
+// a JSON fixture (LoadFixture), saved and restored (Snapshot, Restore), and
+// reset.
+//
+// # Activity log
+//
+// Every call the simulator serves is recorded as a CloudTrail record, which
+// CloudTrail LookupEvents returns. Every mutating call is also delivered to
+// subscribers (Subscribe) as the EventBridge "AWS API Call via CloudTrail"
+// event AWS would send, so a scenario can start with a user's API call.
+//
+// # Faults
+//
+// SetFault injects latency, throttling (a rate, or a token bucket) and 5xx
+// errors per service and operation, answered with the throttling code each
+// real service uses so the SDK retries as it would against AWS.
+//
+// # Adding a service
+//
+// A service is a type implementing the service interface (see service.go),
+// registered in newServices. Query-protocol services register queryOps,
+// JSON services jsonOps, REST services restRoutes; each handler receives a
+// *call with the caller, region and request ID, and returns a response
+// value or an *Error.
+package awssim
