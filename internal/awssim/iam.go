@@ -421,7 +421,7 @@ func (svc *iamService) getAccessKeyLastUsed(c *call, in url.Values) (any, error)
 				lu = lastUsed{isoTime(k.LastUsed), k.LastService, k.LastRegion}
 			}
 			return struct {
-				UserName         string   `xml:"UserName"`
+				UserName          string   `xml:"UserName"`
 				AccessKeyLastUsed lastUsed `xml:"AccessKeyLastUsed"`
 			}{u.Name, lu}, nil
 		}
