@@ -1,0 +1,419 @@
+package pattern
+
+import (
+	"slices"
+	"strconv"
+	"sync"
+)
+
+// member is one pattern of a snapshot.
+type member struct {
+	id   ID
+	root *pnode
+}
+
+// tnode is one field path of the patterns of a snapshot. Arrays in events
+// are transparent, so a path is a sequence of object keys.
+type tnode struct {
+	id       int32
+	children map[string]*tnode
+	leaf     *leafIndex // conditions on the leaf values at this path, if any
+}
+
+// leafIndex holds the distinct conditions on the leaf values at one path.
+// Exact string conditions are found with one map lookup per value; the
+// others are tried in turn.
+type leafIndex struct {
+	exact  map[string][]int32
+	others []pred
+}
+
+type pred struct {
+	id int32
+	m  *matcher
+}
+
+// cnode and cfield are a pattern compiled against the paths and conditions
+// of one snapshot.
+type cnode struct {
+	fields []cfield
+	ors    [][]*cnode
+}
+
+type cfield struct {
+	path        int32
+	sub         *cnode  // nested object pattern, or nil for conditions
+	preds       []int32 // condition ids
+	existsFalse bool
+}
+
+type cpat struct {
+	id       ID
+	root     *cnode
+	required [][]int32 // groups of conditions of which one must hold anywhere
+}
+
+// snapshot is an immutable matcher for a set of patterns.
+type snapshot struct {
+	root    *tnode
+	npaths  int
+	preds   []*matcher
+	pats    []cpat    // sorted by id
+	anchors [][]int32 // condition id -> patterns examined when it holds
+	always  []int32   // patterns examined for every event
+}
+
+type builder struct {
+	s       *snapshot
+	predIdx map[string]int32
+}
+
+// build compiles patterns into a snapshot.
+func build(ms []member) *snapshot {
+	slices.SortFunc(ms, func(a, b member) int {
+		switch {
+		case a.id < b.id:
+			return -1
+		case a.id > b.id:
+			return 1
+		}
+		return 0
+	})
+	b := &builder{s: &snapshot{}, predIdx: make(map[string]int32)}
+	b.s.root = b.newNode()
+	for _, m := range ms {
+		c := b.node(m.root, b.s.root)
+		b.s.pats = append(b.s.pats, cpat{id: m.id, root: c, required: requiredGroups(c, nil)})
+	}
+	b.s.anchors = make([][]int32, len(b.s.preds))
+	usage := make([]int, len(b.s.preds))
+	for i := range b.s.pats {
+		for _, id := range uniquePreds(b.s.pats[i].root, nil) {
+			usage[id]++
+		}
+	}
+	for i := range b.s.pats {
+		anchor, ok := bestAnchor(b.s.pats[i].root, usage)
+		if !ok {
+			b.s.always = append(b.s.always, int32(i))
+			continue
+		}
+		for _, id := range anchor {
+			b.s.anchors[id] = append(b.s.anchors[id], int32(i))
+		}
+	}
+	return b.s
+}
+
+func (b *builder) newNode() *tnode {
+	t := &tnode{id: int32(b.s.npaths)}
+	b.s.npaths++
+	return t
+}
+
+func (b *builder) node(pn *pnode, t *tnode) *cnode {
+	c := &cnode{}
+	for _, f := range pn.fields {
+		ch := t.children[f.name]
+		if ch == nil {
+			if t.children == nil {
+				t.children = make(map[string]*tnode)
+			}
+			ch = b.newNode()
+			t.children[f.name] = ch
+		}
+		cf := cfield{path: ch.id, existsFalse: f.existsFalse}
+		if f.sub != nil {
+			cf.sub = b.node(f.sub, ch)
+		} else {
+			if ch.leaf == nil {
+				ch.leaf = &leafIndex{}
+			}
+			for _, m := range f.conds {
+				cf.preds = append(cf.preds, b.pred(ch, m))
+			}
+		}
+		c.fields = append(c.fields, cf)
+	}
+	for _, alts := range pn.ors {
+		cs := make([]*cnode, len(alts))
+		for i, a := range alts {
+			cs[i] = b.node(a, t)
+		}
+		c.ors = append(c.ors, cs)
+	}
+	return c
+}
+
+// pred returns the id of condition m at path t, shared by every pattern that
+// states the same condition on the same path.
+func (b *builder) pred(t *tnode, m *matcher) int32 {
+	key := strconv.Itoa(int(t.id)) + "|" + m.key
+	if id, ok := b.predIdx[key]; ok {
+		return id
+	}
+	id := int32(len(b.s.preds))
+	b.predIdx[key] = id
+	b.s.preds = append(b.s.preds, m)
+	if m.kind == mExact {
+		if t.leaf.exact == nil {
+			t.leaf.exact = make(map[string][]int32)
+		}
+		t.leaf.exact[m.str] = append(t.leaf.exact[m.str], id)
+	} else {
+		t.leaf.others = append(t.leaf.others, pred{id: id, m: m})
+	}
+	return id
+}
+
+// requiredGroups lists, for every field that must match whatever the $or
+// alternatives, the conditions of which one must hold somewhere in the event.
+func requiredGroups(c *cnode, out [][]int32) [][]int32 {
+	for i := range c.fields {
+		f := &c.fields[i]
+		switch {
+		case f.sub != nil:
+			out = requiredGroups(f.sub, out)
+		case !f.existsFalse:
+			out = append(out, f.preds)
+		}
+	}
+	return out
+}
+
+func uniquePreds(c *cnode, out []int32) []int32 {
+	var walk func(*cnode)
+	walk = func(c *cnode) {
+		for i := range c.fields {
+			if c.fields[i].sub != nil {
+				walk(c.fields[i].sub)
+			}
+			out = append(out, c.fields[i].preds...)
+		}
+		for _, alts := range c.ors {
+			for _, a := range alts {
+				walk(a)
+			}
+		}
+	}
+	walk(c)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// bestAnchor picks a set of conditions one of which must hold for the
+// pattern to match, preferring conditions few other patterns share.
+func bestAnchor(c *cnode, usage []int) ([]int32, bool) {
+	var best []int32
+	bestCost := -1
+	consider := func(set []int32) {
+		cost := 0
+		for _, id := range set {
+			cost += usage[id]
+		}
+		if bestCost < 0 || cost < bestCost {
+			best, bestCost = set, cost
+		}
+	}
+	for i := range c.fields {
+		f := &c.fields[i]
+		switch {
+		case f.sub != nil:
+			if set, ok := bestAnchor(f.sub, usage); ok {
+				consider(set)
+			}
+		case !f.existsFalse && len(f.preds) > 0:
+			consider(f.preds)
+		}
+	}
+	for _, alts := range c.ors {
+		var union []int32
+		ok := true
+		for _, a := range alts {
+			set, aok := bestAnchor(a, usage)
+			if !aok {
+				ok = false
+				break
+			}
+			union = append(union, set...)
+		}
+		if ok {
+			slices.Sort(union)
+			consider(slices.Compact(union))
+		}
+	}
+	return best, bestCost >= 0
+}
+
+// evEntry is one object or leaf value of the event at a path some pattern
+// names. Children of an object form a linked list.
+type evEntry struct {
+	path   int32
+	first  int32 // first child, or -1
+	next   int32 // next sibling, or -1
+	lo, hi int32 // the conditions that hold, as hits[lo:hi]
+	obj    bool
+}
+
+// state is the reusable scratch space of one match.
+type state struct {
+	data []byte
+	pos  int
+
+	entries   []evEntry
+	hits      []int32
+	buf       []byte
+	fired     []int32
+	cands     []int32
+	matched   []int32
+	predStamp []uint32
+	patStamp  []uint32
+	gen       uint32
+}
+
+func getState(pool *sync.Pool) *state {
+	if st, ok := pool.Get().(*state); ok {
+		return st
+	}
+	return &state{}
+}
+
+func (st *state) begin(s *snapshot) {
+	st.gen++
+	if st.gen == 0 {
+		clear(st.predStamp)
+		clear(st.patStamp)
+		st.gen = 1
+	}
+	if len(st.predStamp) < len(s.preds) {
+		st.predStamp = make([]uint32, len(s.preds)+len(s.preds)/4)
+	}
+	if len(st.patStamp) < len(s.pats) {
+		st.patStamp = make([]uint32, len(s.pats)+len(s.pats)/4)
+	}
+	st.entries = st.entries[:0]
+	st.hits = st.hits[:0]
+	st.fired = st.fired[:0]
+	st.cands = st.cands[:0]
+	st.matched = st.matched[:0]
+}
+
+// run matches the event against the snapshot, leaving the indexes of the
+// matching patterns, in order, in st.matched.
+func (st *state) run(s *snapshot, data []byte) error {
+	st.begin(s)
+	st.data, st.pos = data, 0
+	defer func() { st.data = nil }()
+	st.skipWS()
+	if st.pos >= len(data) || data[st.pos] != '{' {
+		return st.errorf("an event must be a JSON object")
+	}
+	st.entries = append(st.entries, evEntry{first: -1, next: -1, obj: true})
+	if err := st.object(s.root, 0, 1); err != nil {
+		st.matched = st.matched[:0]
+		return err
+	}
+	st.skipWS()
+	if st.pos != len(data) {
+		return st.errorf("unexpected data after the event object")
+	}
+	st.evaluate(s)
+	return nil
+}
+
+func (st *state) evaluate(s *snapshot) {
+	gen := st.gen
+	for _, id := range st.fired {
+		for _, pi := range s.anchors[id] {
+			if st.patStamp[pi] != gen {
+				st.patStamp[pi] = gen
+				st.cands = append(st.cands, pi)
+			}
+		}
+	}
+	st.cands = append(st.cands, s.always...)
+	for _, pi := range st.cands {
+		p := &s.pats[pi]
+		if st.requiredHold(p.required) && st.evalNode(p.root, 0) {
+			st.matched = append(st.matched, pi)
+		}
+	}
+	slices.Sort(st.matched)
+}
+
+func (st *state) requiredHold(groups [][]int32) bool {
+	for _, g := range groups {
+		ok := false
+		for _, id := range g {
+			if st.predStamp[id] == st.gen {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// evalNode evaluates a pattern object against one event object, following
+// the structure of the event so that fields matched inside an array of
+// objects hold in the same element.
+func (st *state) evalNode(c *cnode, obj int32) bool {
+	for i := range c.fields {
+		f := &c.fields[i]
+		ok, leafSeen := false, false
+		for e := st.entries[obj].first; e >= 0; e = st.entries[e].next {
+			en := &st.entries[e]
+			if en.path != f.path {
+				continue
+			}
+			if f.sub != nil {
+				if en.obj && st.evalNode(f.sub, e) {
+					ok = true
+					break
+				}
+				continue
+			}
+			if en.obj {
+				continue
+			}
+			leafSeen = true
+			if st.anyHit(en, f.preds) {
+				ok = true
+				break
+			}
+		}
+		if !ok && f.sub == nil && f.existsFalse && !leafSeen {
+			ok = true
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, alts := range c.ors {
+		ok := false
+		for _, a := range alts {
+			if st.evalNode(a, obj) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (st *state) anyHit(en *evEntry, preds []int32) bool {
+	for _, h := range st.hits[en.lo:en.hi] {
+		for _, p := range preds {
+			if h == p {
+				return true
+			}
+		}
+	}
+	return false
+}
