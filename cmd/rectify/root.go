@@ -31,7 +31,8 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(
-	// One constructor per command, each in its own file.
+		// One constructor per command, each in its own file.
+		newTestPatternCmd(),
 	)
 	return root
 }
