@@ -9,79 +9,100 @@ import (
 	"unicode/utf8"
 )
 
+// Indexes of the envelope fields in parseEnvelope's table.
+const (
+	fVersion = iota
+	fID
+	fDetailType
+	fSource
+	fAccount
+	fRegion
+	fTime
+	fResources
+	fDetail
+	numFields
+)
+
+// fieldIndex returns the table index of a top-level key, or -1.
+func fieldIndex(key []byte) int {
+	switch string(key) {
+	case "version":
+		return fVersion
+	case "id":
+		return fID
+	case "detail-type":
+		return fDetailType
+	case "source":
+		return fSource
+	case "account":
+		return fAccount
+	case "region":
+		return fRegion
+	case "time":
+		return fTime
+	case "resources":
+		return fResources
+	case "detail":
+		return fDetail
+	}
+	return -1
+}
+
+var fieldNames = [numFields]string{"version", "id", "detail-type", "source", "account", "region", "time", "resources", "detail"}
+
 // parseEnvelope validates e.Raw and fills the envelope fields. It checks the
-// whole body with json.Valid and then walks only the top-level object,
-// skipping over values it does not need, so that Detail and Raw share memory
-// and the detail is never decoded here.
+// syntax of the whole body in the same pass that finds the top-level fields,
+// keeping each value's bytes as a slice of Raw: Detail shares Raw's memory
+// and is never decoded here. As in encoding/json, the last of duplicate keys
+// wins.
 func (e *Event) parseEnvelope() error {
 	b := e.Raw
-	if !json.Valid(b) {
+	v := validator{b: b}
+	v.ws()
+	if v.i >= len(b) {
+		return &Error{Reason: "empty body"}
+	}
+	if b[v.i] != '{' {
+		if !validJSON(b) {
+			return syntaxError(b)
+		}
+		return &Error{Reason: fmt.Sprintf("must be a JSON object, got %s", jsonKind(b[v.i:]))}
+	}
+	var vals [numFields][]byte
+	if !v.topObject(&vals) {
 		return syntaxError(b)
 	}
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return &Error{Reason: fmt.Sprintf("must be a JSON object, got %s", jsonKind(b[i:]))}
-	}
-	var seen struct{ id, source, detailType, account, detail bool }
-	i++
-	for {
-		i = skipSpace(b, i)
-		if i >= len(b) {
-			return &Error{Reason: "unexpected end of JSON"}
+	var err error
+	for f, val := range vals {
+		if val == nil {
+			continue
 		}
-		if b[i] == '}' {
-			break
-		}
-		if b[i] == ',' {
-			i = skipSpace(b, i+1)
-		}
-		kEnd := skipValue(b, i)
-		key, err := unquote(b[i:kEnd])
-		if err != nil {
-			return &Error{Reason: fmt.Sprintf("bad object key at offset %d: %v", i, err), Err: err}
-		}
-		i = skipSpace(b, kEnd)
-		if i >= len(b) || b[i] != ':' {
-			return &Error{Reason: fmt.Sprintf("missing ':' after key %q", key)}
-		}
-		i = skipSpace(b, i+1)
-		vEnd := skipValue(b, i)
-		if vEnd <= i || vEnd > len(b) {
-			return &Error{Field: key, Reason: "unexpected end of JSON"}
-		}
-		v := b[i:vEnd:vEnd]
-		i = vEnd
-		switch key {
-		case "version":
-			e.Version, err = stringField(key, v)
-		case "id":
-			e.ID, err = stringField(key, v)
-			seen.id = true
-		case "detail-type":
-			e.DetailType, err = stringField(key, v)
-			seen.detailType = true
-		case "source":
-			e.Source, err = stringField(key, v)
-			seen.source = true
-		case "account":
-			e.Account, err = stringField(key, v)
-			seen.account = true
-		case "region":
-			e.Region, err = stringField(key, v)
-		case "time":
-			e.Time, err = timeField(key, v)
-		case "resources":
-			e.Resources, err = resourcesField(key, v)
-		case "detail":
-			seen.detail = true
-			e.Detail = nil
-			switch v[0] {
+		key := fieldNames[f]
+		switch f {
+		case fVersion:
+			e.Version, err = stringField(key, val)
+		case fID:
+			e.ID, err = stringField(key, val)
+		case fDetailType:
+			e.DetailType, err = stringField(key, val)
+		case fSource:
+			e.Source, err = stringField(key, val)
+		case fAccount:
+			e.Account, err = stringField(key, val)
+		case fRegion:
+			e.Region, err = stringField(key, val)
+		case fTime:
+			e.Time, err = timeField(key, val)
+		case fResources:
+			e.Resources, err = resourcesField(key, val)
+		case fDetail:
+			switch val[0] {
 			case '{':
-				e.Detail = json.RawMessage(v)
+				e.Detail = json.RawMessage(val)
 			case 'n':
 				// null: reported as missing below.
 			default:
-				err = typeError(key, "a JSON object", v)
+				err = typeError(key, "a JSON object", val)
 			}
 		}
 		if err != nil {
@@ -89,15 +110,15 @@ func (e *Event) parseEnvelope() error {
 		}
 	}
 	switch {
-	case !seen.id || e.ID == "":
+	case e.ID == "":
 		return missing("id")
-	case !seen.source || e.Source == "":
+	case e.Source == "":
 		return missing("source")
-	case !seen.detailType || e.DetailType == "":
+	case e.DetailType == "":
 		return missing("detail-type")
-	case !seen.account || e.Account == "":
+	case e.Account == "":
 		return missing("account")
-	case !seen.detail || e.Detail == nil:
+	case e.Detail == nil:
 		return missing("detail")
 	}
 	if !IsAccountID(e.Account) {

@@ -1,0 +1,299 @@
+package event
+
+// maxDepth is the deepest nesting of arrays and objects accepted, the same
+// limit encoding/json applies.
+const maxDepth = 10000
+
+// validator checks JSON syntax (RFC 8259, with encoding/json's leniency
+// about invalid UTF-8 inside strings) in one forward pass without
+// allocating.
+type validator struct {
+	b     []byte
+	i     int
+	depth int
+}
+
+// validJSON reports whether b is one valid JSON value; it agrees with
+// json.Valid.
+func validJSON(b []byte) bool {
+	v := validator{b: b}
+	v.ws()
+	if !v.value() {
+		return false
+	}
+	v.ws()
+	return v.i == len(b)
+}
+
+// topObject validates the whole body, which starts with an object at v.i,
+// and records the raw value of each envelope field in vals.
+func (v *validator) topObject(vals *[numFields][]byte) bool {
+	b := v.b
+	v.i++ // '{'
+	v.ws()
+	if v.i < len(b) && b[v.i] == '}' {
+		v.i++
+	} else {
+		for {
+			if v.i >= len(b) || b[v.i] != '"' {
+				return false
+			}
+			kStart := v.i
+			if !v.str() {
+				return false
+			}
+			kEnd := v.i
+			key := b[kStart+1 : kEnd-1]
+			v.ws()
+			if v.i >= len(b) || b[v.i] != ':' {
+				return false
+			}
+			v.i++
+			v.ws()
+			vStart := v.i
+			if !v.value() {
+				return false
+			}
+			f := fieldIndex(key)
+			if f < 0 && hasEscape(key) {
+				if k, err := unquote(b[kStart:kEnd]); err == nil {
+					f = fieldIndex([]byte(k))
+				}
+			}
+			if f >= 0 {
+				vals[f] = b[vStart:v.i:v.i]
+			}
+			v.ws()
+			if v.i >= len(b) {
+				return false
+			}
+			if b[v.i] == '}' {
+				v.i++
+				break
+			}
+			if b[v.i] != ',' {
+				return false
+			}
+			v.i++
+			v.ws()
+		}
+	}
+	v.ws()
+	return v.i == len(b)
+}
+
+func hasEscape(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) ws() {
+	for v.i < len(v.b) {
+		switch v.b[v.i] {
+		case ' ', '\t', '\n', '\r':
+			v.i++
+		default:
+			return
+		}
+	}
+}
+
+func (v *validator) value() bool {
+	if v.i >= len(v.b) {
+		return false
+	}
+	switch c := v.b[v.i]; {
+	case c == '{':
+		return v.object()
+	case c == '[':
+		return v.array()
+	case c == '"':
+		return v.str()
+	case c == 't':
+		return v.lit("true")
+	case c == 'f':
+		return v.lit("false")
+	case c == 'n':
+		return v.lit("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return v.num()
+	}
+	return false
+}
+
+func (v *validator) object() bool {
+	if v.depth++; v.depth > maxDepth {
+		return false
+	}
+	b := v.b
+	v.i++ // '{'
+	v.ws()
+	if v.i < len(b) && b[v.i] == '}' {
+		v.i++
+		v.depth--
+		return true
+	}
+	for {
+		if v.i >= len(b) || b[v.i] != '"' || !v.str() {
+			return false
+		}
+		v.ws()
+		if v.i >= len(b) || b[v.i] != ':' {
+			return false
+		}
+		v.i++
+		v.ws()
+		if !v.value() {
+			return false
+		}
+		v.ws()
+		if v.i >= len(b) {
+			return false
+		}
+		switch b[v.i] {
+		case ',':
+			v.i++
+			v.ws()
+		case '}':
+			v.i++
+			v.depth--
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (v *validator) array() bool {
+	if v.depth++; v.depth > maxDepth {
+		return false
+	}
+	b := v.b
+	v.i++ // '['
+	v.ws()
+	if v.i < len(b) && b[v.i] == ']' {
+		v.i++
+		v.depth--
+		return true
+	}
+	for {
+		if !v.value() {
+			return false
+		}
+		v.ws()
+		if v.i >= len(b) {
+			return false
+		}
+		switch b[v.i] {
+		case ',':
+			v.i++
+			v.ws()
+		case ']':
+			v.i++
+			v.depth--
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// str consumes a string literal starting at the opening quote.
+func (v *validator) str() bool {
+	b := v.b
+	i := v.i + 1
+	for i < len(b) {
+		c := b[i]
+		switch {
+		case c == '"':
+			v.i = i + 1
+			return true
+		case c == '\\':
+			i++
+			if i >= len(b) {
+				return false
+			}
+			switch b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i++
+			case 'u':
+				if i+4 >= len(b) {
+					return false
+				}
+				for _, h := range b[i+1 : i+5] {
+					if !isHex(h) {
+						return false
+					}
+				}
+				i += 5
+			default:
+				return false
+			}
+		case c < 0x20:
+			return false
+		default:
+			i++
+		}
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+func (v *validator) lit(word string) bool {
+	if len(v.b)-v.i < len(word) || string(v.b[v.i:v.i+len(word)]) != word {
+		return false
+	}
+	v.i += len(word)
+	return true
+}
+
+// num consumes a number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+func (v *validator) num() bool {
+	b := v.b
+	i := v.i
+	if b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		start := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		start := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return false
+		}
+	}
+	v.i = i
+	return true
+}
