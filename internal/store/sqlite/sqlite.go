@@ -41,6 +41,57 @@ const maxConns = 8
 type Store struct {
 	db  *sql.DB
 	now func() time.Time
+	// Prepared statements of the frequent writes and reads, indexed by
+	// the constants below.
+	stmts [numStmts]*sql.Stmt
+}
+
+// The prepared statements.
+const (
+	stmtRecordEvent = iota
+	stmtInsertRun
+	stmtRunByKey
+	stmtRunByID
+	stmtUpdateRun
+	stmtClaim
+	stmtRelease
+	stmtPutStep
+	stmtAppendAudit
+	numStmts
+)
+
+var stmtSQL = [numStmts]string{
+	stmtRecordEvent: `INSERT INTO events
+		(id, received, source, detail_type, account, region, status, reason, playbooks, raw, size, truncated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	stmtInsertRun: `INSERT INTO runs (` + runCols + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO NOTHING`,
+	stmtRunByKey: `SELECT ` + runCols + ` FROM runs WHERE key = ?`,
+	stmtRunByID:  `SELECT ` + runCols + ` FROM runs WHERE id = ?`,
+	stmtUpdateRun: `UPDATE runs SET
+		playbook_id = ?, event_id = ?, account = ?, region = ?, resource_type = ?, resource_id = ?,
+		arn = ?, finding_id = ?, product_arn = ?, mode = ?, status = ?, next_step = ?, wake_at = ?,
+		attempts = ?, error = ?, input = ?, notified = ?, updated = ?, lease_owner = ?,
+		lease_until = ?, version = version + 1
+		WHERE id = ? AND version = ?
+		RETURNING key, created, version`,
+	stmtClaim: `UPDATE runs
+		SET lease_owner = ?, lease_until = ?, version = version + 1
+		WHERE id = ? AND (lease_owner = '' OR lease_owner = ? OR lease_until IS NULL OR lease_until <= ?)
+		RETURNING ` + runCols,
+	stmtRelease: `UPDATE runs
+		SET lease_owner = '', lease_until = NULL, version = version + 1
+		WHERE id = ? AND lease_owner = ?`,
+	stmtPutStep: `INSERT INTO steps
+		(run_id, idx, name, action, status, message, output, attempts, started, finished)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (run_id, idx) DO UPDATE SET
+		name = excluded.name, action = excluded.action, status = excluded.status,
+		message = excluded.message, output = excluded.output, attempts = excluded.attempts,
+		started = excluded.started, finished = excluded.finished`,
+	stmtAppendAudit: `INSERT INTO audit
+		(time, kind, event_id, run_id, playbook_id, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 }
 
 var _ store.Store = (*Store)(nil)
@@ -74,7 +125,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetConnMaxIdleTime(0)
 	s := &Store{db: db, now: time.Now}
 	if err := s.init(ctx, memory); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("store/sqlite: open %q: %w", path, err)
 	}
 	return s, nil
@@ -90,7 +141,17 @@ func (s *Store) init(ctx context.Context, memory bool) error {
 			return fmt.Errorf("journal mode is %q, not wal (is the file on a filesystem without shared memory?)", mode)
 		}
 	}
-	return s.migrate(ctx)
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	for i, q := range stmtSQL {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare statement %d: %w", i, err)
+		}
+		s.stmts[i] = st
+	}
+	return nil
 }
 
 // SchemaVersion is the schema version this package writes.
@@ -137,6 +198,11 @@ func (s *Store) migrateOne(ctx context.Context) (done bool, err error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	for _, st := range s.stmts {
+		if st != nil {
+			st.Close()
+		}
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store/sqlite: close: %w", err)
 	}
@@ -229,9 +295,7 @@ func (s *Store) RecordEvent(ctx context.Context, e store.EventRecord) error {
 			return store.Errorf("record event", e.ID, err)
 		}
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO events
-		(id, received, source, detail_type, account, region, status, reason, playbooks, raw, size, truncated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.stmts[stmtRecordEvent].ExecContext(ctx,
 		e.ID, e.Received.UnixNano(), e.Source, e.DetailType, e.Account, e.Region, string(e.Status),
 		e.Reason, string(playbooks), blobArg(e.Raw), e.Size, boolArg(e.Truncated))
 	if err != nil {
@@ -348,9 +412,7 @@ func (s *Store) CreateRun(ctx context.Context, r *store.Run) (bool, error) {
 		return false, err
 	}
 	t := &r.Target
-	res, err := s.db.ExecContext(ctx, `INSERT INTO runs (`+runCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (key) DO NOTHING`,
+	res, err := s.stmts[stmtInsertRun].ExecContext(ctx,
 		r.ID, r.Key, r.PlaybookID, r.EventID, t.Account, t.Region, t.ResourceType, t.ResourceID, t.ARN,
 		t.FindingID, t.ProductARN, string(r.Mode), string(r.Status), r.NextStep, timeArg(r.WakeAt),
 		r.Attempts, r.Error, blobArg(r.Input), boolArg(r.Notified), r.Created.UnixNano(),
@@ -368,7 +430,7 @@ func (s *Store) CreateRun(ctx context.Context, r *store.Run) (bool, error) {
 	if n == 1 {
 		return true, nil
 	}
-	existing, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs WHERE key = ?`, r.Key))
+	existing, err := scanRun(s.stmts[stmtRunByKey].QueryRowContext(ctx, r.Key))
 	if err != nil {
 		return false, store.Errorf(op, r.Key, fmt.Errorf("read existing run: %w", err))
 	}
@@ -382,7 +444,7 @@ func (s *Store) GetRun(ctx context.Context, id string) (*store.Run, error) {
 	if err := store.CheckID(op, id); err != nil {
 		return nil, err
 	}
-	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs WHERE id = ?`, id))
+	r, err := scanRun(s.stmts[stmtRunByID].QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.Errorf(op, id, store.ErrNotFound)
 	}
@@ -404,13 +466,7 @@ func (s *Store) UpdateRun(ctx context.Context, r *store.Run) error {
 		created int64
 		version int64
 	)
-	err := s.db.QueryRowContext(ctx, `UPDATE runs SET
-		playbook_id = ?, event_id = ?, account = ?, region = ?, resource_type = ?, resource_id = ?,
-		arn = ?, finding_id = ?, product_arn = ?, mode = ?, status = ?, next_step = ?, wake_at = ?,
-		attempts = ?, error = ?, input = ?, notified = ?, updated = ?, lease_owner = ?,
-		lease_until = ?, version = version + 1
-		WHERE id = ? AND version = ?
-		RETURNING key, created, version`,
+	err := s.stmts[stmtUpdateRun].QueryRowContext(ctx,
 		r.PlaybookID, r.EventID, t.Account, t.Region, t.ResourceType, t.ResourceID, t.ARN,
 		t.FindingID, t.ProductARN, string(r.Mode), string(r.Status), r.NextStep, timeArg(r.WakeAt),
 		r.Attempts, r.Error, blobArg(r.Input), boolArg(r.Notified), r.Updated.UnixNano(),
@@ -493,10 +549,7 @@ func (s *Store) Claim(ctx context.Context, id, owner string, now, until time.Tim
 	if err := store.CheckLease(id, owner, now, until); err != nil {
 		return nil, err
 	}
-	r, err := scanRun(s.db.QueryRowContext(ctx, `UPDATE runs
-		SET lease_owner = ?, lease_until = ?, version = version + 1
-		WHERE id = ? AND (lease_owner = '' OR lease_owner = ? OR lease_until IS NULL OR lease_until <= ?)
-		RETURNING `+runCols,
+	r, err := scanRun(s.stmts[stmtClaim].QueryRowContext(ctx,
 		owner, until.UnixNano(), id, owner, now.UnixNano()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, s.missOrConflict(ctx, op, id, func(cur *store.Run) string {
@@ -515,9 +568,7 @@ func (s *Store) Release(ctx context.Context, id, owner string) error {
 	if err := store.CheckRelease(id, owner); err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE runs
-		SET lease_owner = '', lease_until = NULL, version = version + 1
-		WHERE id = ? AND lease_owner = ?`, id, owner)
+	res, err := s.stmts[stmtRelease].ExecContext(ctx, id, owner)
 	if err != nil {
 		return store.Errorf(op, id, err)
 	}
@@ -557,13 +608,7 @@ func (s *Store) PutStep(ctx context.Context, st store.StepRecord) error {
 	if err := store.PrepareStep(&st); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO steps
-		(run_id, idx, name, action, status, message, output, attempts, started, finished)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (run_id, idx) DO UPDATE SET
-		name = excluded.name, action = excluded.action, status = excluded.status,
-		message = excluded.message, output = excluded.output, attempts = excluded.attempts,
-		started = excluded.started, finished = excluded.finished`,
+	_, err := s.stmts[stmtPutStep].ExecContext(ctx,
 		st.RunID, st.Index, st.Name, st.Action, string(st.Status), st.Message, blobArg(st.Output),
 		st.Attempts, timeArg(st.Started), timeArg(st.Finished))
 	if err != nil {
@@ -611,8 +656,7 @@ func (s *Store) AppendAudit(ctx context.Context, a store.AuditEntry) error {
 	if err := store.PrepareAudit(&a, s.now()); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit
-		(time, kind, event_id, run_id, playbook_id, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.stmts[stmtAppendAudit].ExecContext(ctx,
 		a.Time.UnixNano(), string(a.Kind), a.EventID, a.RunID, a.PlaybookID, a.Message, blobArg(a.Data))
 	if err != nil {
 		return store.Errorf("append audit", string(a.Kind), err)
