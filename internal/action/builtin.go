@@ -1,0 +1,20 @@
+package action
+
+import "fmt"
+
+// Builtin returns a registry of every action rectify ships, one file per
+// AWS service.
+func Builtin() (*Registry, error) {
+	r := NewRegistry()
+	for _, group := range [][]Spec{
+		iamActions(),
+		cloudtrailActions(),
+	} {
+		for _, s := range group {
+			if err := r.Register(s); err != nil {
+				return nil, fmt.Errorf("builtin actions: %w", err)
+			}
+		}
+	}
+	return r, nil
+}
