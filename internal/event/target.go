@@ -1,7 +1,6 @@
 package event
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -456,26 +455,34 @@ type trailParams struct {
 	EndpointName      string `json:"endpointName"`
 }
 
+// trailCall is the part of a CloudTrail record that targets are derived
+// from; decoding only this keeps Targets cheap on the hot path.
+type trailCall struct {
+	EventSource        string          `json:"eventSource"`
+	EventName          string          `json:"eventName"`
+	AWSRegion          string          `json:"awsRegion"`
+	RecipientAccountID string          `json:"recipientAccountId"`
+	RequestParameters  *trailParams    `json:"requestParameters"`
+	Resources          []TrailResource `json:"resources"`
+}
+
 func (tb targetBuilder) cloudTrail() (Target, error) {
-	c, err := tb.e.CloudTrail()
-	if err != nil {
+	var c trailCall
+	if err := tb.e.decodeDetail(&c, "CloudTrail", KindCloudTrail); err != nil {
 		return Target{}, err
 	}
 	var p trailParams
-	if len(c.RequestParameters) > 0 && c.RequestParameters[0] == '{' {
-		if err := json.Unmarshal(c.RequestParameters, &p); err != nil {
-			if de, ok := detailError(err).(*Error); ok {
-				de.Field = strings.Replace(de.Field, "detail", "detail.requestParameters", 1)
-				return Target{}, de
-			}
-			return Target{}, err
-		}
+	if c.RequestParameters != nil {
+		p = *c.RequestParameters
 	}
 	const accountField = "detail.recipientAccountId"
 	mk := func(typ, id string) (Target, error) {
 		return tb.make("", c.RecipientAccountID, accountField, c.AWSRegion, typ, id)
 	}
-	var t Target
+	var (
+		t   Target
+		err error
+	)
 	switch {
 	case c.EventSource == "ec2.amazonaws.com" && strings.HasPrefix(c.EventName, "AuthorizeSecurityGroup") && (p.GroupID != "" || p.GroupName != ""):
 		id := p.GroupID
@@ -496,7 +503,7 @@ func (tb targetBuilder) cloudTrail() (Target, error) {
 	case c.EventSource == "glue.amazonaws.com" && strings.HasSuffix(c.EventName, "DevEndpoint") && p.EndpointName != "":
 		t, err = mk(TypeGlueDevEndpoint, p.EndpointName)
 	default:
-		t, err = tb.trailFallback(c)
+		t, err = tb.trailFallback(&c)
 	}
 	if err != nil {
 		return Target{}, err
@@ -511,7 +518,7 @@ func (tb targetBuilder) cloudTrail() (Target, error) {
 // trailFallback is the target of a call rectify has no rule for: the first
 // resource of the record, or of the event, that has an ARN; else the
 // account.
-func (tb targetBuilder) trailFallback(c *APICall) (Target, error) {
+func (tb targetBuilder) trailFallback(c *trailCall) (Target, error) {
 	for i, r := range c.Resources {
 		if arn.IsARN(r.ARN) {
 			acct, field := r.AccountID, fmt.Sprintf("detail.resources[%d].accountId", i)
