@@ -101,6 +101,9 @@ func (d *decoder) mapping(n *yaml.Node, field string, known []string) ([]pair, b
 		d.errorf(n, field, "want a mapping, got %s", kindName(n))
 		return nil, false
 	}
+	if !d.spend(n, field, len(n.Content)/2) {
+		return nil, false
+	}
 	var out []pair
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -219,13 +222,25 @@ func (d *decoder) strings(n *yaml.Node, field string, re *regexp.Regexp, what st
 	return out, ok
 }
 
+// spend counts k more nodes against the document's budget, which bounds
+// the work aliases can cause. It reports false, once with an error, when
+// the budget is exhausted.
+func (d *decoder) spend(n *yaml.Node, field string, k int) bool {
+	before := d.nodes
+	d.nodes += k
+	if d.nodes <= maxNodes {
+		return true
+	}
+	if before <= maxNodes {
+		d.errorf(n, field, "document expands to more than %d nodes", maxNodes)
+	}
+	return false
+}
+
 // value converts a node to plain Go values: string, int, float64, bool,
 // nil, []any and map[string]any.
 func (d *decoder) value(n *yaml.Node, field string) (any, bool) {
-	if d.nodes++; d.nodes > maxNodes {
-		if d.nodes == maxNodes+1 {
-			d.errorf(n, field, "document expands to more than %d nodes", maxNodes)
-		}
+	if !d.spend(n, field, 1) {
 		return nil, false
 	}
 	n = resolve(n)

@@ -48,6 +48,7 @@ func (es Errors) sort() {
 			cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.Pos.Col, b.Pos.Col),
 			cmp.Compare(a.Field, b.Field),
+			cmp.Compare(a.Msg, b.Msg),
 		)
 	})
 }
