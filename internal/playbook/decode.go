@@ -424,7 +424,11 @@ func (d *decoder) trigger(pb *Playbook, p pair) {
 	}
 	if d.opts.ValidateTrigger != nil {
 		if err := d.opts.ValidateTrigger(b); err != nil {
-			d.errorf(p.v, "trigger", "invalid event pattern: %v", err)
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "invalid event pattern") {
+				msg = "invalid event pattern: " + msg
+			}
+			d.errorf(p.v, "trigger", "%s", msg)
 			return
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rectify-dev/rectify/internal/action"
+	"github.com/rectify-dev/rectify/internal/pattern"
 )
 
 // Options configure loading.
@@ -25,13 +26,23 @@ type Options struct {
 	// types. Without a registry only the names' form is checked.
 	Registry *action.Registry
 
-	// ValidateTrigger, if set, validates each trigger, given as canonical
-	// JSON; pattern.Compile is the natural choice.
+	// ValidateTrigger validates each trigger, given as canonical JSON.
+	// If nil, triggers are compiled with pattern.Compile, so a playbook
+	// that loads has a trigger the engine can route on.
 	ValidateTrigger func(pattern []byte) error
 
 	// CostLimit bounds the cost of one evaluation of a CEL expression;
 	// 0 means DefaultCostLimit.
 	CostLimit uint64
+}
+
+func (o *Options) setDefaults() {
+	if o.ValidateTrigger == nil {
+		o.ValidateTrigger = func(src []byte) error {
+			_, err := pattern.Compile(src)
+			return err
+		}
+	}
 }
 
 // maxFileSize bounds the size of one playbook file.
@@ -41,6 +52,7 @@ const maxFileSize = 1 << 20
 // documents, each a playbook. name is the file name used in errors. The
 // error, if any, is an Errors value listing every problem found.
 func Parse(name string, data []byte, opts Options) ([]*Playbook, error) {
+	opts.setDefaults()
 	c, err := newCompiler(opts.CostLimit)
 	if err != nil {
 		return nil, err
@@ -67,6 +79,7 @@ func LoadFile(path string, opts Options) ([]*Playbook, error) {
 // or "_". Playbook ids must be unique across all files. The error, if
 // any, is an Errors value listing every problem in every file.
 func Load(fsys fs.FS, opts Options) ([]*Playbook, error) {
+	opts.setDefaults()
 	c, err := newCompiler(opts.CostLimit)
 	if err != nil {
 		return nil, err

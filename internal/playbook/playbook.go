@@ -216,6 +216,27 @@ func (v Vars) activation() map[string]any {
 	}
 }
 
+// TargetVars returns t as the target variable of CEL expressions, with
+// the keys partition, account, region, type, id, arn, finding_id,
+// product_arn and attributes.
+func TargetVars(t action.Target) map[string]any {
+	attrs := make(map[string]any, len(t.Attributes))
+	for k, v := range t.Attributes {
+		attrs[k] = v
+	}
+	return map[string]any{
+		"partition":   t.Partition,
+		"account":     t.Account,
+		"region":      t.Region,
+		"type":        t.Type,
+		"id":          t.ID,
+		"arn":         t.ARN,
+		"finding_id":  t.FindingID,
+		"product_arn": t.ProductARN,
+		"attributes":  attrs,
+	}
+}
+
 // When reports whether the playbook's condition holds for vars; a
 // playbook without a condition always holds.
 func (p *Playbook) When(vars Vars) (bool, error) {

@@ -495,3 +495,27 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("loaded %v", ids)
 	}
 }
+
+func TestDefaultTriggerValidation(t *testing.T) {
+	src := strings.Replace(validPlaybook, "[aws.trustedadvisor]", "[{prefix: 1}]", 1)
+	_, err := Parse("pb.yaml", []byte(src), Options{Registry: testRegistry(t)})
+	if err == nil || !strings.Contains(err.Error(), "pb.yaml:5:3: trigger: invalid event pattern") ||
+		!strings.Contains(err.Error(), "source[0].prefix") || strings.Count(err.Error(), "invalid event pattern") != 1 {
+		t.Fatalf("Parse = %v, want the pattern compiler's error at the trigger", err)
+	}
+}
+
+func TestTargetVars(t *testing.T) {
+	src := strings.Replace(validPlaybook, `when: detail.status == "ERROR"`,
+		`when: target.type == "AWS::IAM::AccessKey" && target.attributes.userName == "ci" && target.finding_id == ""`, 1)
+	pb := mustParse(t, src)
+	vars := testVars()
+	vars.Target = TargetVars(action.Target{Type: "AWS::IAM::AccessKey", ID: "AKIA1", Attributes: map[string]string{"userName": "ci"}})
+	if ok, err := pb.When(vars); !ok || err != nil {
+		t.Fatalf("When = %v, %v", ok, err)
+	}
+	vars.Target = TargetVars(action.Target{Type: "AWS::IAM::User"})
+	if ok, err := pb.When(vars); ok || err != nil {
+		t.Fatalf("When = %v, %v", ok, err)
+	}
+}
