@@ -17,6 +17,7 @@ type member struct {
 type tnode struct {
 	id       int32
 	children map[string]*tnode
+	lenMask  uint64     // bit len(key)%64 is set for every key of children
 	leaf     *leafIndex // conditions on the leaf values at this path, if any
 }
 
@@ -51,6 +52,7 @@ type cpat struct {
 	id       ID
 	root     *cnode
 	required [][]int32 // groups of conditions of which one must hold anywhere
+	objPaths []int32   // paths of the nested objects the pattern names
 }
 
 // snapshot is an immutable matcher for a set of patterns.
@@ -83,7 +85,7 @@ func build(ms []member) *snapshot {
 	b.s.root = b.newNode()
 	for _, m := range ms {
 		c := b.node(m.root, b.s.root)
-		b.s.pats = append(b.s.pats, cpat{id: m.id, root: c, required: requiredGroups(c, nil)})
+		b.s.pats = append(b.s.pats, cpat{id: m.id, root: c, required: requiredGroups(c, nil), objPaths: objectPaths(c, nil)})
 	}
 	b.s.anchors = make([][]int32, len(b.s.preds))
 	usage := make([]int, len(b.s.preds))
@@ -121,6 +123,7 @@ func (b *builder) node(pn *pnode, t *tnode) *cnode {
 			}
 			ch = b.newNode()
 			t.children[f.name] = ch
+			t.lenMask |= 1 << (len(f.name) % 64)
 		}
 		cf := cfield{path: ch.id, existsFalse: f.existsFalse}
 		if f.sub != nil {
@@ -179,6 +182,22 @@ func requiredGroups(c *cnode, out [][]int32) [][]int32 {
 		}
 	}
 	return out
+}
+
+func objectPaths(c *cnode, out []int32) []int32 {
+	for i := range c.fields {
+		if f := &c.fields[i]; f.sub != nil {
+			out = append(out, f.path)
+			out = objectPaths(f.sub, out)
+		}
+	}
+	for _, alts := range c.ors {
+		for _, a := range alts {
+			out = objectPaths(a, out)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func uniquePreds(c *cnode, out []int32) []int32 {
@@ -268,6 +287,9 @@ type state struct {
 	matched   []int32
 	predStamp []uint32
 	patStamp  []uint32
+	pathStamp []uint32 // objCount and leafCount are valid where pathStamp is gen
+	objCount  []int32  // objects seen at each path
+	leafCount []int32  // leaf values seen at each path
 	gen       uint32
 }
 
@@ -283,10 +305,15 @@ func (st *state) begin(s *snapshot) {
 	if st.gen == 0 {
 		clear(st.predStamp)
 		clear(st.patStamp)
+		clear(st.pathStamp)
 		st.gen = 1
 	}
 	if len(st.predStamp) < len(s.preds) {
 		st.predStamp = make([]uint32, len(s.preds)+len(s.preds)/4)
+	}
+	if len(st.pathStamp) < s.npaths {
+		n := s.npaths + s.npaths/4
+		st.pathStamp, st.objCount, st.leafCount = make([]uint32, n), make([]int32, n), make([]int32, n)
 	}
 	if len(st.patStamp) < len(s.pats) {
 		st.patStamp = make([]uint32, len(s.pats)+len(s.pats)/4)
@@ -303,21 +330,30 @@ func (st *state) begin(s *snapshot) {
 func (st *state) run(s *snapshot, data []byte) error {
 	st.begin(s)
 	st.data, st.pos = data, 0
-	defer func() { st.data = nil }()
+	err := st.scan(s)
+	st.data = nil
+	if err != nil {
+		st.matched = st.matched[:0]
+		return err
+	}
+	st.evaluate(s)
+	return nil
+}
+
+func (st *state) scan(s *snapshot) error {
+	data := st.data
 	st.skipWS()
 	if st.pos >= len(data) || data[st.pos] != '{' {
 		return st.errorf("an event must be a JSON object")
 	}
 	st.entries = append(st.entries, evEntry{first: -1, next: -1, obj: true})
 	if err := st.object(s.root, 0, 1); err != nil {
-		st.matched = st.matched[:0]
 		return err
 	}
 	st.skipWS()
 	if st.pos != len(data) {
 		return st.errorf("unexpected data after the event object")
 	}
-	st.evaluate(s)
 	return nil
 }
 
@@ -334,7 +370,13 @@ func (st *state) evaluate(s *snapshot) {
 	st.cands = append(st.cands, s.always...)
 	for _, pi := range st.cands {
 		p := &s.pats[pi]
-		if st.requiredHold(p.required) && st.evalNode(p.root, 0) {
+		var ok bool
+		if st.unique(p.objPaths) {
+			ok = st.evalUnique(p.root)
+		} else {
+			ok = st.requiredHold(p.required) && st.evalNode(p.root, 0)
+		}
+		if ok {
 			st.matched = append(st.matched, pi)
 		}
 	}
@@ -346,6 +388,55 @@ func (st *state) requiredHold(groups [][]int32) bool {
 		ok := false
 		for _, id := range g {
 			if st.predStamp[id] == st.gen {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// unique reports whether the event has at most one object at each of paths.
+func (st *state) unique(paths []int32) bool {
+	for _, p := range paths {
+		if st.pathStamp[p] == st.gen && st.objCount[p] > 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// evalUnique evaluates a pattern object when the event has at most one
+// object at each path the pattern names. Every condition then holds in the
+// one place it can, so whether it holds anywhere decides.
+func (st *state) evalUnique(c *cnode) bool {
+	gen := st.gen
+	for i := range c.fields {
+		f := &c.fields[i]
+		if f.sub != nil {
+			if st.pathStamp[f.path] != gen || st.objCount[f.path] == 0 || !st.evalUnique(f.sub) {
+				return false
+			}
+			continue
+		}
+		ok := false
+		for _, id := range f.preds {
+			if st.predStamp[id] == gen {
+				ok = true
+				break
+			}
+		}
+		if !ok && !(f.existsFalse && (st.pathStamp[f.path] != gen || st.leafCount[f.path] == 0)) {
+			return false
+		}
+	}
+	for _, alts := range c.ors {
+		ok := false
+		for _, a := range alts {
+			if st.evalUnique(a) {
 				ok = true
 				break
 			}

@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"encoding/binary"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -48,7 +49,7 @@ func (st *state) object(t *tnode, obj int32, depth int) error {
 		st.pos++
 		st.skipWS()
 		var child *tnode
-		if t.children != nil {
+		if t.lenMask&(1<<(len(key)%64)) != 0 {
 			child = t.children[string(key)]
 		}
 		if child == nil {
@@ -158,6 +159,15 @@ func (st *state) value(t *tnode, obj int32, depth int) error {
 }
 
 func (st *state) newEntry(path, parent int32, obj bool) int32 {
+	if st.pathStamp[path] != st.gen {
+		st.pathStamp[path] = st.gen
+		st.objCount[path], st.leafCount[path] = 0, 0
+	}
+	if obj {
+		st.objCount[path]++
+	} else {
+		st.leafCount[path]++
+	}
 	idx := int32(len(st.entries))
 	st.entries = append(st.entries, evEntry{path: path, first: -1, next: st.entries[parent].first, obj: obj})
 	st.entries[parent].first = idx
@@ -349,7 +359,19 @@ func (st *state) skipString() error {
 func (st *state) scanString() (escaped bool, err error) {
 	d := st.data
 	i := st.pos + 1
-	for i < len(d) {
+	for {
+		// Skip eight bytes at a time while none is a quote, a backslash or
+		// a control character.
+		for i+8 <= len(d) {
+			x := binary.LittleEndian.Uint64(d[i:])
+			if hasZeroByte(x^(lsb*'"'))|hasZeroByte(x^(lsb*'\\'))|hasLessByte(x, 0x20) != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(d) {
+			break
+		}
 		c := d[i]
 		switch {
 		case c == '"':
@@ -400,6 +422,17 @@ func (st *state) readString() ([]byte, error) {
 	st.buf = unescape(st.buf[:0], raw)
 	return st.buf, nil
 }
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// hasZeroByte is non-zero when some byte of x is zero.
+func hasZeroByte(x uint64) uint64 { return (x - lsb) & ^x & msb }
+
+// hasLessByte is non-zero when some byte of x is below n (n <= 128).
+func hasLessByte(x uint64, n uint64) uint64 { return (x - lsb*n) & ^x & msb }
 
 func isHex4(b []byte) bool {
 	for _, c := range b {
