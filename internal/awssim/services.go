@@ -8,6 +8,7 @@ func newServices(s *Server) []*serviceDef {
 	return []*serviceDef{
 		iamDef,
 		newSTS(s, iam),
+		newCloudTrail(s),
 	}
 }
 
