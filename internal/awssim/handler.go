@@ -348,11 +348,19 @@ func (s *Server) writeError(c *call, e *Error) {
 			return
 		}
 		var b strings.Builder
-		b.WriteString(xml.Header + `<Error><Code>` + xmlEscape(e.Code) + `</Code><Message>` + xmlEscape(e.Message) + `</Message>`)
+		b.WriteString(xml.Header)
+		if c.def.WrapXMLErrors {
+			b.WriteString(`<ErrorResponse>`)
+		}
+		b.WriteString(`<Error><Code>` + xmlEscape(e.Code) + `</Code><Message>` + xmlEscape(e.Message) + `</Message>`)
 		for _, k := range sortedKeys(e.Fields) {
 			b.WriteString(`<` + k + `>` + xmlEscape(e.Fields[k]) + `</` + k + `>`)
 		}
-		b.WriteString(`<RequestId>` + c.requestID + `</RequestId><HostId>` + c.requestID + `</HostId></Error>`)
+		if c.def.WrapXMLErrors {
+			b.WriteString(`</Error><RequestId>` + c.requestID + `</RequestId><HostId>` + c.requestID + `</HostId></ErrorResponse>`)
+		} else {
+			b.WriteString(`<RequestId>` + c.requestID + `</RequestId><HostId>` + c.requestID + `</HostId></Error>`)
+		}
 		w.Write([]byte(b.String()))
 	}
 }

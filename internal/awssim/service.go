@@ -57,6 +57,9 @@ type serviceDef struct {
 	ReadOnly func(op string) bool
 	// Throttle is the error the service answers when throttling.
 	Throttle *Error
+	// WrapXMLErrors wraps REST-XML error bodies in <ErrorResponse> (S3
+	// Control) instead of S3's bare <Error>.
+	WrapXMLErrors bool
 }
 
 // A queryHandler serves a query- or EC2-protocol operation. It returns a

@@ -5,9 +5,11 @@ package awssim
 func newServices(s *Server) []*serviceDef {
 	iam, iamDef := newIAM(s)
 	s.authz = iam.authorize
+	s3, s3Def := newS3(s)
 	return []*serviceDef{
 		iamDef,
 		newSTS(s, iam),
+		s3Def, newS3Control(s, s3),
 		newCloudTrail(s),
 	}
 }
