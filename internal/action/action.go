@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/rectify-dev/rectify/internal/event"
 )
 
 // Spec describes one action.
@@ -55,19 +57,9 @@ type Spec struct {
 	Run func(ctx context.Context, in Input) (Result, error)
 }
 
-// Target identifies the resource an action works on. It mirrors the
-// target the event package derives from an event.
-type Target struct {
-	Partition  string
-	Account    string
-	Region     string
-	Type       string // resource type, such as "AWS::IAM::AccessKey"
-	ID         string
-	ARN        string
-	FindingID  string // the Security Hub finding id, if any
-	ProductARN string // the Security Hub product ARN, if any
-	Attributes map[string]string
-}
+// Target identifies the resource an action works on, as the event
+// package derives it from an event.
+type Target = event.Target
 
 // Input is what an action runs with.
 type Input struct {

@@ -166,11 +166,7 @@ func eventVars(t *testing.T, ev *event.Event, params map[string]any) playbook.Va
 	}
 	vars := playbook.Vars{Event: m, Params: params}
 	if len(targets) > 0 {
-		tg := targets[0]
-		vars.Target = playbook.TargetVars(action.Target{
-			Partition: tg.Partition, Account: tg.Account, Region: tg.Region, Type: tg.Type, ID: tg.ID,
-			ARN: tg.ARN, FindingID: tg.FindingID, ProductARN: tg.ProductARN, Attributes: tg.Attributes,
-		})
+		vars.Target = playbook.TargetVars(targets[0])
 	}
 	return vars
 }
@@ -237,6 +233,9 @@ func TestExposedAccessKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars := eventVars(t, ev, params)
+	if vars.Target["id"] != "AKIAIOSFODNN7EXAMPLE" || vars.Target["attributes"].(map[string]any)["userName"] != "ci-deployer" {
+		t.Fatalf("target = %v", vars.Target)
+	}
 	var ran []string
 	for _, s := range pb.Steps {
 		ok, err := s.ShouldRun(vars)
