@@ -50,7 +50,9 @@
 //   - exists works on leaf nodes only: {"exists": true} holds when the field
 //     has a string, number, boolean or null value (directly or as an array
 //     element); {"exists": false} holds when it has none, so a field whose
-//     value is an object, or an empty array, does not exist.
+//     value is an object, or an empty array, does not exist. As EventBridge
+//     matches flattened field paths, {"exists": false} also holds where the
+//     enclosing object is itself missing.
 //   - "$or" with an array of two or more objects is a disjunction of the
 //     objects at that level; it may be nested. Any other use of "$or" is an
 //     ordinary field name.

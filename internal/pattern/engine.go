@@ -39,6 +39,7 @@ type pred struct {
 type cnode struct {
 	fields []cfield
 	ors    [][]*cnode
+	empty  bool // the node matches where the event has no object at all
 }
 
 type cfield struct {
@@ -145,7 +146,26 @@ func (b *builder) node(pn *pnode, t *tnode) *cnode {
 		}
 		c.ors = append(c.ors, cs)
 	}
+	c.empty = matchesEmpty(c)
 	return c
+}
+
+// matchesEmpty reports whether c matches an event with no fields at its
+// level: EventBridge matches flattened field paths, so a pattern object whose
+// fields are all {"exists": false} also matches where the object is absent.
+func matchesEmpty(c *cnode) bool {
+	for i := range c.fields {
+		f := &c.fields[i]
+		if f.sub != nil && !f.sub.empty || f.sub == nil && !f.existsFalse {
+			return false
+		}
+	}
+	for _, alts := range c.ors {
+		if !slices.ContainsFunc(alts, func(a *cnode) bool { return a.empty }) {
+			return false
+		}
+	}
+	return true
 }
 
 // pred returns the id of condition m at path t, shared by every pattern that
@@ -417,7 +437,11 @@ func (st *state) evalUnique(c *cnode) bool {
 	for i := range c.fields {
 		f := &c.fields[i]
 		if f.sub != nil {
-			if st.pathStamp[f.path] != gen || st.objCount[f.path] == 0 || !st.evalUnique(f.sub) {
+			if st.pathStamp[f.path] != gen || st.objCount[f.path] == 0 {
+				if !f.sub.empty {
+					return false
+				}
+			} else if !st.evalUnique(f.sub) {
 				return false
 			}
 			continue
@@ -454,16 +478,19 @@ func (st *state) evalUnique(c *cnode) bool {
 func (st *state) evalNode(c *cnode, obj int32) bool {
 	for i := range c.fields {
 		f := &c.fields[i]
-		ok, leafSeen := false, false
+		ok, leafSeen, objSeen := false, false, false
 		for e := st.entries[obj].first; e >= 0; e = st.entries[e].next {
 			en := &st.entries[e]
 			if en.path != f.path {
 				continue
 			}
 			if f.sub != nil {
-				if en.obj && st.evalNode(f.sub, e) {
-					ok = true
-					break
+				if en.obj {
+					objSeen = true
+					if st.evalNode(f.sub, e) {
+						ok = true
+						break
+					}
 				}
 				continue
 			}
@@ -477,6 +504,9 @@ func (st *state) evalNode(c *cnode, obj int32) bool {
 			}
 		}
 		if !ok && f.sub == nil && f.existsFalse && !leafSeen {
+			ok = true
+		}
+		if !ok && f.sub != nil && f.sub.empty && !objSeen {
 			ok = true
 		}
 		if !ok {

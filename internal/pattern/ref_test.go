@@ -77,12 +77,16 @@ func refObject(pat, ev map[string]any) bool {
 		ev, present := ev[k]
 		switch p := pv.(type) {
 		case map[string]any:
+			// Field paths are matched flattened: where there is no object,
+			// the nested pattern sees no fields at all.
+			objs := refObjects(ev, nil)
+			if !present || len(objs) == 0 {
+				objs = []map[string]any{{}}
+			}
 			ok := false
-			if present {
-				for _, o := range refObjects(ev, nil) {
-					if refObject(p, o) {
-						ok = true
-					}
+			for _, o := range objs {
+				if refObject(p, o) {
+					ok = true
 				}
 			}
 			if !ok {
