@@ -11,9 +11,9 @@
 // rectify and the run that made it. Assumed-role credentials are cached per
 // role and session until shortly before they expire.
 //
-// Every returned configuration retries with the SDK's adaptive retry mode and
-// more attempts than the SDK's default, so throttling and 5xx answers are
-// retried with backoff.
+// Every returned configuration retries throttling and 5xx answers with the
+// SDK's retryer (standard mode unless adaptive is asked for) and more
+// attempts than the SDK's default.
 package cloud
 
 import (
@@ -73,6 +73,14 @@ type Options struct {
 	// When zero it is the base configuration's RetryMaxAttempts
 	// (AWS_MAX_ATTEMPTS) if set, else DefaultMaxAttempts.
 	MaxAttempts int
+	// MaxBackoff caps the delay between attempts; the SDK's default (20s)
+	// when zero.
+	MaxBackoff time.Duration
+	// RetryMode is aws.RetryModeStandard (exponential backoff with jitter)
+	// or aws.RetryModeAdaptive (the same, plus client-side rate limiting
+	// that slows a client down after throttling). When empty it is the base
+	// configuration's RetryMode (AWS_RETRY_MODE) if set, else standard.
+	RetryMode aws.RetryMode
 	// Logger receives debug records about role assumption; slog.Default()
 	// when nil. Credentials are never logged.
 	Logger *slog.Logger
@@ -115,6 +123,7 @@ type Provider struct {
 	opts        Options
 	log         *slog.Logger
 	maxAttempts int
+	retryMode   aws.RetryMode
 
 	idMu     sync.Mutex
 	identity *Identity // set once GetCallerIdentity succeeded
@@ -158,6 +167,14 @@ func New(ctx context.Context, base aws.Config, opts Options) (*Provider, error) 
 	if opts.Duration > 0 && (opts.Duration < 15*time.Minute || opts.Duration > 12*time.Hour) {
 		return nil, fmt.Errorf("cloud: duration %s is outside the 15m to 12h range STS accepts", opts.Duration)
 	}
+	switch opts.RetryMode {
+	case "", aws.RetryModeStandard, aws.RetryModeAdaptive:
+	default:
+		return nil, fmt.Errorf("cloud: retry mode %q is neither standard nor adaptive", opts.RetryMode)
+	}
+	if opts.MaxBackoff < 0 {
+		return nil, fmt.Errorf("cloud: max backoff %s is negative", opts.MaxBackoff)
+	}
 	if opts.MaxAttempts < 0 {
 		return nil, fmt.Errorf("cloud: max attempts %d is negative", opts.MaxAttempts)
 	}
@@ -188,20 +205,34 @@ func New(ctx context.Context, base aws.Config, opts Options) (*Provider, error) 
 	if p.maxAttempts == 0 {
 		p.maxAttempts = DefaultMaxAttempts
 	}
+	p.retryMode = opts.RetryMode
+	if p.retryMode == "" {
+		p.retryMode = base.RetryMode
+	}
+	if p.retryMode == "" {
+		p.retryMode = aws.RetryModeStandard
+	}
 	p.base.Retryer = p.newRetryer
 	// The retryer above already applies the attempt bound.
 	p.base.RetryMaxAttempts = 0
 	return p, nil
 }
 
-// newRetryer returns the SDK's adaptive retryer (client-side rate limiting on
-// throttling, exponential backoff with jitter) bounded to p.maxAttempts.
+// newRetryer returns the SDK's retryer in the configured mode, bounded to
+// p.maxAttempts attempts.
 func (p *Provider) newRetryer() aws.Retryer {
-	return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
-			so.MaxAttempts = p.maxAttempts
+	standard := func(so *retry.StandardOptions) {
+		so.MaxAttempts = p.maxAttempts
+		if p.opts.MaxBackoff > 0 {
+			so.MaxBackoff = p.opts.MaxBackoff
+		}
+	}
+	if p.retryMode == aws.RetryModeAdaptive {
+		return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+			o.StandardOptions = append(o.StandardOptions, standard)
 		})
-	})
+	}
+	return retry.NewStandard(standard)
 }
 
 // SessionPrefix returns the prefix of rectify's role session names.

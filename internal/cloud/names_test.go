@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 )
 
 var stsSessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
@@ -210,22 +211,33 @@ func TestNewRejects(t *testing.T) {
 
 func TestRetryer(t *testing.T) {
 	tests := []struct {
-		opts Options
-		base aws.Config
-		want int
+		opts     Options
+		base     aws.Config
+		want     int
+		adaptive bool
 	}{
-		{Options{}, aws.Config{}, DefaultMaxAttempts},
-		{Options{MaxAttempts: 12}, aws.Config{RetryMaxAttempts: 5}, 12},
-		{Options{}, aws.Config{RetryMaxAttempts: 5}, 5},
+		{Options{}, aws.Config{}, DefaultMaxAttempts, false},
+		{Options{MaxAttempts: 12}, aws.Config{RetryMaxAttempts: 5}, 12, false},
+		{Options{}, aws.Config{RetryMaxAttempts: 5}, 5, false},
+		{Options{}, aws.Config{RetryMode: aws.RetryModeAdaptive}, DefaultMaxAttempts, true},
+		{Options{RetryMode: aws.RetryModeStandard}, aws.Config{RetryMode: aws.RetryModeAdaptive}, DefaultMaxAttempts, false},
+		{Options{RetryMode: aws.RetryModeAdaptive, MaxAttempts: 3}, aws.Config{}, 3, true},
 	}
 	for _, tt := range tests {
 		p, err := New(context.Background(), tt.base, tt.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := p.base.Retryer().MaxAttempts(); got != tt.want {
+		r := p.base.Retryer()
+		if got := r.MaxAttempts(); got != tt.want {
 			t.Errorf("MaxAttempts = %d, want %d", got, tt.want)
 		}
+		if _, adaptive := r.(*retry.AdaptiveMode); adaptive != tt.adaptive {
+			t.Errorf("retryer %T, want adaptive %v", r, tt.adaptive)
+		}
+	}
+	if _, err := New(context.Background(), aws.Config{}, Options{RetryMode: "aggressive"}); err == nil {
+		t.Errorf("New accepted retry mode \"aggressive\"")
 	}
 }
 

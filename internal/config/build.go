@@ -45,6 +45,7 @@ func (c *Config) CloudOptions(logger *slog.Logger) cloud.Options {
 		AllowRegions:     a.AllowRegions,
 		DenyRegions:      a.DenyRegions,
 		MaxAttempts:      a.MaxAttempts,
+		RetryMode:        aws.RetryMode(a.RetryMode),
 		Logger:           logger,
 	}
 	if len(a.Accounts) > 0 {

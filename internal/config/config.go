@@ -144,6 +144,9 @@ type AWS struct {
 	AlwaysAssumeRole bool `yaml:"always_assume_role"`
 	// MaxAttempts bounds the attempts of each AWS call, retries included.
 	MaxAttempts int `yaml:"max_attempts"`
+	// RetryMode is "standard" or "adaptive"; AWS_RETRY_MODE, else
+	// standard, when empty.
+	RetryMode string `yaml:"retry_mode"`
 }
 
 // AWSAccount overrides the role settings for one account.

@@ -212,6 +212,8 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`:2: serve.addr: "localhost" is not a host:port address`}},
 		{"bad secret env", "serve:\n  secret_env: 'MY SECRET'\n",
 			nil, []string{`:2: serve.secret_env: "MY SECRET" is not an environment variable name`}},
+		{"bad retry mode", "aws:\n  retry_mode: eager\n",
+			nil, []string{`:2: aws.retry_mode: unknown retry mode "eager"`}},
 		{"negative retention", "audit:\n  retention: -1h\n",
 			nil, []string{`:2: audit.retention: must not be negative`}},
 		{"version", "version: 2\n",

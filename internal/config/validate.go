@@ -133,6 +133,11 @@ func (a *AWS) validate() Errors {
 	if a.MaxAttempts < 0 {
 		add("aws.max_attempts", "must not be negative, got %d", a.MaxAttempts)
 	}
+	switch a.RetryMode {
+	case "", "standard", "adaptive":
+	default:
+		add("aws.retry_mode", "unknown retry mode %q (want standard or adaptive)", a.RetryMode)
+	}
 	return errs
 }
 
