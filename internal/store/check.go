@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The functions in this file validate arguments and fill in defaults the same
@@ -52,6 +54,27 @@ func CapRaw(raw []byte) (kept []byte, truncated bool) {
 	return raw, false
 }
 
+// checkIdents rejects identifiers that are not valid UTF-8; fields holds
+// name, value pairs.
+func checkIdents(op, id string, fields ...string) error {
+	for i := 0; i+1 < len(fields); i += 2 {
+		if !utf8.ValidString(fields[i+1]) {
+			return invalid(op, id, "%s %q is not valid UTF-8", fields[i], fields[i+1])
+		}
+	}
+	return nil
+}
+
+// cleanText replaces the invalid UTF-8 in free text with U+FFFD, so that
+// every backend stores the same string.
+func cleanText(ps ...*string) {
+	for _, p := range ps {
+		if !utf8.ValidString(*p) {
+			*p = strings.ToValidUTF8(*p, "\uFFFD")
+		}
+	}
+}
+
 func invalid(op, id, format string, args ...any) error {
 	return Errorf(op, id, fmt.Errorf(format+": %w", append(args, ErrInvalid)...))
 }
@@ -85,9 +108,18 @@ func PrepareEvent(e *EventRecord, now time.Time) error {
 	if e.ID == "" {
 		return invalid(op, "", "empty ID")
 	}
+	if err := checkIdents(op, "", "ID", e.ID); err != nil {
+		return err
+	}
 	if !e.Status.Valid() {
 		return invalid(op, e.ID, "unknown Status %q", e.Status)
 	}
+	for i, p := range e.Playbooks {
+		if err := checkIdents(op, e.ID, fmt.Sprintf("Playbooks[%d]", i), p); err != nil {
+			return err
+		}
+	}
+	cleanText(&e.Source, &e.DetailType, &e.Account, &e.Region, &e.Reason)
 	if e.Received.IsZero() {
 		e.Received = now
 	}
@@ -152,6 +184,13 @@ func PrepareRunUpdate(r *Run, now time.Time) error {
 }
 
 func checkRun(op, id string, r *Run) error {
+	if err := checkIdents(op, id, "ID", r.ID, "Key", r.Key, "PlaybookID", r.PlaybookID,
+		"EventID", r.EventID, "LeaseOwner", r.LeaseOwner); err != nil {
+		return err
+	}
+	if r.Mode != "" && !r.Mode.Valid() {
+		return invalid(op, id, "unknown Mode %q", r.Mode)
+	}
 	if !r.Status.Valid() {
 		return invalid(op, id, "unknown Status %q", r.Status)
 	}
@@ -165,6 +204,8 @@ func checkRun(op, id string, r *Run) error {
 		"Updated", r.Updated, "LeaseUntil", r.LeaseUntil); err != nil {
 		return err
 	}
+	t := &r.Target
+	cleanText(&t.Account, &t.Region, &t.ResourceType, &t.ResourceID, &t.ARN, &t.FindingID, &t.ProductARN, &r.Error)
 	r.WakeAt, r.Created, r.Updated, r.LeaseUntil = r.WakeAt.UTC(), r.Created.UTC(), r.Updated.UTC(), r.LeaseUntil.UTC()
 	return nil
 }
@@ -174,7 +215,7 @@ func CheckID(op, id string) error {
 	if id == "" {
 		return invalid(op, "", "empty run ID")
 	}
-	return nil
+	return checkIdents(op, "", "run ID", id)
 }
 
 // CheckLease validates the arguments of Claim.
@@ -185,6 +226,9 @@ func CheckLease(id, owner string, now, until time.Time) error {
 	}
 	if owner == "" {
 		return invalid(op, id, "empty owner")
+	}
+	if err := checkIdents(op, id, "owner", owner); err != nil {
+		return err
 	}
 	if now.IsZero() || until.IsZero() {
 		return invalid(op, id, "zero lease time")
@@ -205,7 +249,7 @@ func CheckRelease(id, owner string) error {
 	if owner == "" {
 		return invalid(op, id, "empty owner")
 	}
-	return nil
+	return checkIdents(op, id, "owner", owner)
 }
 
 // CheckDue validates the arguments of DueRuns.
@@ -223,6 +267,9 @@ func PrepareStep(s *StepRecord) error {
 	if s.RunID == "" {
 		return invalid(op, "", "empty RunID")
 	}
+	if err := checkIdents(op, "", "RunID", s.RunID); err != nil {
+		return err
+	}
 	id := fmt.Sprintf("%s/%d", s.RunID, s.Index)
 	if s.Index < 0 {
 		return invalid(op, id, "negative Index")
@@ -236,6 +283,7 @@ func PrepareStep(s *StepRecord) error {
 	if err := checkTimes(op, id, "Started", s.Started, "Finished", s.Finished); err != nil {
 		return err
 	}
+	cleanText(&s.Name, &s.Action, &s.Message)
 	s.Started, s.Finished = s.Started.UTC(), s.Finished.UTC()
 	return nil
 }
@@ -247,6 +295,11 @@ func PrepareAudit(a *AuditEntry, now time.Time) error {
 	if a.Kind == "" {
 		return invalid(op, "", "empty Kind")
 	}
+	if err := checkIdents(op, "", "Kind", string(a.Kind), "EventID", a.EventID, "RunID", a.RunID,
+		"PlaybookID", a.PlaybookID); err != nil {
+		return err
+	}
+	cleanText(&a.Message)
 	if a.Time.IsZero() {
 		a.Time = now
 	}

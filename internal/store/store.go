@@ -18,6 +18,10 @@
 // shared secrets belong in an event's raw bytes, a run's Input, a step's
 // Output or an audit entry's Data.
 //
+// Identifiers (IDs, keys, owners, kinds, playbook IDs) must be valid UTF-8;
+// other strings are free text, in which a backend replaces invalid UTF-8 with
+// U+FFFD. Byte slices (raw bodies, Input, Output, Data) are kept exactly.
+//
 // Times are kept in UTC with nanosecond precision and come back in UTC. A
 // zero time.Time means "not set" and round-trips as zero. Non-zero times must
 // lie between the years 1678 and 2261, the range of int64 Unix nanoseconds.
@@ -180,6 +184,15 @@ const (
 	ModeNotify  Mode = "notify"  // only notify
 	ModeDryRun  Mode = "dry-run" // plan and record, change nothing
 )
+
+// Valid reports whether m is one of the defined modes.
+func (m Mode) Valid() bool {
+	switch m {
+	case ModeAuto, ModeApprove, ModeNotify, ModeDryRun:
+		return true
+	}
+	return false
+}
 
 // RunStatus is the state of a run.
 type RunStatus string

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Events", testEvents},
 		{"EventTruncation", testEventTruncation},
 		{"TimesUTC", testTimesUTC},
+		{"FreeText", testFreeText},
 		{"NotFound", testNotFound},
 		{"InvalidInput", testInvalid},
 	}
@@ -905,6 +906,14 @@ func testInvalid(t *testing.T, s store.Store) {
 			_, err := s.CreateRun(ctx, withRun(func(r *store.Run) { r.WakeAt = tooLate }))
 			return err
 		}, "WakeAt"},
+		{"CreateRun key not UTF-8", func() error {
+			_, err := s.CreateRun(ctx, withRun(func(r *store.Run) { r.Key = "k\xff" }))
+			return err
+		}, "UTF-8"},
+		{"CreateRun bad mode", func() error {
+			_, err := s.CreateRun(ctx, withRun(func(r *store.Run) { r.Mode = "manual" }))
+			return err
+		}, `"manual"`},
 		{"GetRun empty id", func() error { _, err := s.GetRun(ctx, ""); return err }, "ID"},
 		{"UpdateRun nil", func() error { return s.UpdateRun(ctx, nil) }, "nil"},
 		{"UpdateRun empty id", func() error { return s.UpdateRun(ctx, updated(func(r *store.Run) { r.ID = "" })) }, "ID"},
@@ -923,6 +932,12 @@ func testInvalid(t *testing.T, s store.Store) {
 		}, "Index"},
 		{"PutStep bad status", func() error { return s.PutStep(ctx, store.StepRecord{RunID: "r", Status: "ok"}) }, `"ok"`},
 		{"Steps empty run", func() error { _, err := s.Steps(ctx, ""); return err }, "ID"},
+		{"AppendAudit run ID not UTF-8", func() error {
+			return s.AppendAudit(ctx, store.AuditEntry{Kind: store.AuditStep, RunID: "\xc3("})
+		}, "RunID"},
+		{"RecordEvent playbook not UTF-8", func() error {
+			return s.RecordEvent(ctx, store.EventRecord{ID: "e", Status: store.EventMatched, Playbooks: []string{"ok", "\xff"}})
+		}, "Playbooks[1]"},
 		{"AppendAudit empty kind", func() error { return s.AppendAudit(ctx, store.AuditEntry{Message: "x"}) }, "Kind"},
 		{"RecordEvent empty id", func() error { return s.RecordEvent(ctx, store.EventRecord{Status: store.EventRejected}) }, "ID"},
 		{"RecordEvent bad status", func() error { return s.RecordEvent(ctx, store.EventRecord{ID: "e", Status: "lost"}) }, `"lost"`},
@@ -951,4 +966,35 @@ func testInvalid(t *testing.T, s store.Store) {
 		t.Fatalf("GetRun: %v", err)
 	}
 	checkRun(t, "run after invalid updates", got, existing)
+}
+
+func testFreeText(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const bad, clean = "access denied \xff\xfe for 'x'; --", "access denied \uFFFD for 'x'; --"
+	raw := []byte("\x00\xff{")
+	r := newRun("text", base)
+	r.Error = bad
+	r.Input = raw
+	mustCreate(t, s, r)
+	got, err := s.GetRun(ctx, r.ID)
+	if err != nil {
+		t.Fatalf("GetRun: %v", err)
+	}
+	if got.Error != clean || !bytes.Equal(got.Input, raw) {
+		t.Errorf("run Error %q Input %q, want %q %q", got.Error, got.Input, clean, raw)
+	}
+	if err := s.AppendAudit(ctx, store.AuditEntry{Kind: store.AuditFailed, RunID: r.ID, Message: bad, Data: raw}); err != nil {
+		t.Fatalf("AppendAudit: %v", err)
+	}
+	audit, err := s.Audit(ctx, store.AuditFilter{RunID: r.ID})
+	if err != nil || len(audit) != 1 || audit[0].Message != clean || !bytes.Equal(audit[0].Data, raw) {
+		t.Errorf("Audit = %+v, %v; want message %q data %q", audit, err, clean, raw)
+	}
+	if err := s.RecordEvent(ctx, store.EventRecord{ID: "bad", Status: store.EventRejected, Reason: bad, Raw: raw}); err != nil {
+		t.Fatalf("RecordEvent: %v", err)
+	}
+	events, err := s.ListEvents(ctx, store.EventFilter{ID: "bad"})
+	if err != nil || len(events) != 1 || events[0].Reason != clean || !bytes.Equal(events[0].Raw, raw) {
+		t.Errorf("ListEvents = %+v, %v; want reason %q raw %q", events, err, clean, raw)
+	}
 }
