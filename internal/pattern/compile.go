@@ -205,11 +205,24 @@ func numberMatcher(v *jval, path string) (*matcher, error) {
 		return nil, err
 	}
 	q, ok := quantize(f)
-	key := "#" + strconv.FormatFloat(f, 'g', -1, 64)
+	key := "#" + v.str
 	if ok {
 		key = "#q" + strconv.FormatInt(q, 10)
 	}
-	return &matcher{kind: mNumber, key: key, num: f, q: q, qok: ok}, nil
+	return &matcher{kind: mNumber, key: key, str: v.str, q: q, qok: ok}, nil
+}
+
+// anythingButNumber compiles a number excluded by anything-but, which AWS
+// compares numerically and so limits to the numeric matching range.
+func anythingButNumber(v *jval, path string) (*matcher, error) {
+	m, err := numberMatcher(v, path)
+	if err != nil {
+		return nil, err
+	}
+	if !m.qok {
+		return nil, &Error{Path: path, Reason: "number " + v.str + " is outside the numeric matching range -5.0e9 to 5.0e9"}
+	}
+	return m, nil
 }
 
 func parsePatternNumber(v *jval, path string) (float64, error) {
@@ -332,7 +345,7 @@ func compileAnythingBut(arg *jval, path string) (*matcher, error) {
 	case jString:
 		not = append(not, exactMatcher(arg.str))
 	case jNumber:
-		m, err := numberMatcher(arg, path)
+		m, err := anythingButNumber(arg, path)
 		if err != nil {
 			return nil, err
 		}
@@ -354,7 +367,7 @@ func compileAnythingBut(arg *jval, path string) (*matcher, error) {
 				not = append(not, exactMatcher(el.str))
 				continue
 			}
-			m, err := numberMatcher(el, ep)
+			m, err := anythingButNumber(el, ep)
 			if err != nil {
 				return nil, err
 			}

@@ -42,10 +42,8 @@ const (
 type value struct {
 	kind vkind
 	str  []byte // the unescaped string, or the literal text of a number
-	num  float64
-	q    int64 // num at numeric resolution, when qok
-	qok  bool
-	nok  bool // num holds a parsed number
+	q    int64  // a number at numeric resolution, when qok
+	qok  bool   // the number is inside the numeric matching range
 }
 
 // mkind is the kind of a single condition.
@@ -76,8 +74,7 @@ type matcher struct {
 	str  string // mExact, mPrefix, mSuffix
 	fold []rune // folded text of the *Fold kinds
 
-	num float64 // mNumber
-	q   int64
+	q   int64 // mNumber value at numeric resolution, when qok; str is its text
 	qok bool
 
 	lo, hi       int64 // mNumeric bounds at numeric resolution
@@ -97,13 +94,15 @@ func (m *matcher) match(v *value) bool {
 	case mExact:
 		return v.kind == vString && string(v.str) == m.str
 	case mNumber:
-		if v.kind != vNumber || !v.nok {
+		// Numbers in the numeric range compare by value at the numeric
+		// resolution; others, such as account numbers, by their text.
+		if v.kind != vNumber {
 			return false
 		}
 		if m.qok && v.qok {
 			return m.q == v.q
 		}
-		return m.num == v.num
+		return string(v.str) == m.str
 	case mTrue:
 		return v.kind == vTrue
 	case mFalse:
@@ -282,18 +281,13 @@ func foldEqual(s []byte, p []rune) bool {
 	return len(s) == 0
 }
 
-// parseEventNumber fills the numeric fields of a number value from its text.
+// parseNumber sets the numeric value of a number from its text.
 func (v *value) parseNumber() {
 	f, err := strconv.ParseFloat(string(v.str), 64)
-	if err != nil && !isRangeErr(err) {
-		v.nok = false
+	if err != nil {
+		// Out of float64 range, and so of the numeric matching range.
+		v.qok = false
 		return
 	}
-	v.num, v.nok = f, !math.IsInf(f, 0)
 	v.q, v.qok = quantize(f)
-}
-
-func isRangeErr(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
 }

@@ -49,6 +49,9 @@ var matchCases = []matchCase{
 	{"string pattern does not match number", `{"a":["300"]}`, `{"a":300}`, false},
 	{"negative number", `{"a":[-1.5]}`, `{"a":-15e-1}`, true},
 	{"number beyond six decimals", `{"a":[1.0000001]}`, `{"a":1}`, true},
+	{"account number by text", `{"a":[123456789012]}`, `{"a":123456789012}`, true},
+	{"large number by text only", `{"a":[123456789012]}`, `{"a":1.23456789012e11}`, false},
+	{"huge number", `{"a":[1e300]}`, `{"a":1e300}`, true},
 
 	// Arrays in the event.
 	{"array any element", `{"resources":["arn:b"]}`, `{"resources":["arn:a","arn:b"]}`, true},
@@ -271,6 +274,8 @@ func TestCompileErrors(t *testing.T) {
 		{`{"a":[{"numeric":[">",5.1e9]}]}`, "a[0].numeric[1]", "outside the numeric matching range"},
 		{`{"a":[{"numeric":["<",-6e9]}]}`, "a[0].numeric[1]", "outside the numeric matching range"},
 		{`{"a":[1e400]}`, "a[0]", "out of range"},
+		{`{"a":[{"anything-but":6e9}]}`, "a[0].anything-but", "outside the numeric matching range"},
+		{`{"a":[{"anything-but":[1,-6e9]}]}`, "a[0].anything-but[1]", "outside the numeric matching range"},
 		{`{"a":[{"cidr":"10.0.0.0"}]}`, "a[0].cidr", "malformed CIDR"},
 		{`{"a":[{"cidr":"10.0.0.0/33"}]}`, "a[0].cidr", "malformed CIDR"},
 		{`{"a":[{"cidr":"2001:db8::/129"}]}`, "a[0].cidr", "malformed CIDR"},

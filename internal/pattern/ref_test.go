@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -147,24 +148,23 @@ func refLeaves(v any, out []any) []any {
 	return out
 }
 
-func refNum(n json.Number) (float64, int64, bool) {
-	f, err := n.Float64()
-	if err != nil && math.IsInf(f, 0) {
-		return f, 0, false
+func refNum(n json.Number) (int64, bool) {
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || f < -5e9 || f > 5e9 {
+		return 0, false
 	}
-	if f < -5e9 || f > 5e9 {
-		return f, 0, false
-	}
-	return f, int64(math.Round(f * 1e6)), true
+	return int64(math.Round(f * 1e6)), true
 }
 
-func refNumEq(a, b json.Number) bool {
-	fa, qa, oka := refNum(a)
-	fb, qb, okb := refNum(b)
+// refNumEq compares numbers by value inside the numeric matching range and
+// by their text outside it.
+func refNumEq(pattern, event json.Number) bool {
+	qa, oka := refNum(pattern)
+	qb, okb := refNum(event)
 	if oka && okb {
 		return qa == qb
 	}
-	return fa == fb && !math.IsInf(fa, 0)
+	return pattern == event
 }
 
 func refFoldPrefix(s, p string) bool {
@@ -267,13 +267,13 @@ func refCond(cond, leaf any) bool {
 				if !ok {
 					return false
 				}
-				_, q, ok := refNum(n)
+				q, ok := refNum(n)
 				if !ok {
 					return false
 				}
 				terms := arg.([]any)
 				for i := 0; i < len(terms); i += 2 {
-					_, b, _ := refNum(terms[i+1].(json.Number))
+					b, _ := refNum(terms[i+1].(json.Number))
 					var holds bool
 					switch terms[i].(string) {
 					case "=":
