@@ -116,7 +116,8 @@ func (p Position) String() string {
 }
 
 // Playbook is a loaded, validated playbook. Its fields must not be
-// modified; use [Playbook.Params] to apply configuration overrides.
+// modified; use [Playbook.Params] to apply configuration overrides. A
+// Playbook and its Steps are safe for concurrent use.
 type Playbook struct {
 	ID          string
 	Title       string

@@ -1,8 +1,11 @@
 package playbook
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io/fs"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -517,5 +520,44 @@ func TestTargetVars(t *testing.T) {
 	vars.Target = TargetVars(action.Target{Type: "AWS::IAM::User"})
 	if ok, err := pb.When(vars); ok || err != nil {
 		t.Fatalf("When = %v, %v", ok, err)
+	}
+}
+
+func TestLoadFile(t *testing.T) {
+	dir := t.TempDir()
+	p := dir + "/pb.yaml"
+	if err := os.WriteFile(p, []byte(validPlaybook), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pbs, err := LoadFile(p, Options{Registry: testRegistry(t)})
+	if err != nil || len(pbs) != 1 || pbs[0].Pos.File != p {
+		t.Fatalf("LoadFile = %v, %v", pbs, err)
+	}
+	if _, err := LoadFile(dir+"/missing.yaml", Options{}); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("LoadFile of a missing file = %v", err)
+	}
+	big := append([]byte(validPlaybook+"\n# "), bytes.Repeat([]byte("x"), maxFileSize)...)
+	if err := os.WriteFile(p, big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadFile(p, Options{}); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("LoadFile of a huge file = %v", err)
+	}
+}
+
+func TestRenderDoesNotShareValues(t *testing.T) {
+	pb := mustParse(t, validPlaybook)
+	first, err := pb.Steps[1].Render(testVars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first["m"].(map[string]any)["fixed"] = 99
+	first["a"].([]any)[0] = 99
+	second, err := pb.Steps[1].Render(testVars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second["m"].(map[string]any)["fixed"] != 1 || second["a"].([]any)[0] != 1 {
+		t.Fatalf("a rendered value was shared between renders: %v", second)
 	}
 }
