@@ -17,16 +17,39 @@ type member struct {
 type tnode struct {
 	id       int32
 	children map[string]*tnode
+	keys     []string   // the keys of children, when there are few
+	kids     []*tnode   // parallel to keys
 	lenMask  uint64     // bit len(key)%64 is set for every key of children
 	leaf     *leafIndex // conditions on the leaf values at this path, if any
+}
+
+// maxLinearChildren is the number of children up to which a linear search
+// of keys beats hashing.
+const maxLinearChildren = 8
+
+// child returns the child path for an event key, or nil.
+func (t *tnode) child(key []byte) *tnode {
+	if t.lenMask&(1<<(len(key)%64)) == 0 {
+		return nil
+	}
+	if t.keys != nil {
+		for i, k := range t.keys {
+			if len(k) == len(key) && k == string(key) {
+				return t.kids[i]
+			}
+		}
+		return nil
+	}
+	return t.children[string(key)]
 }
 
 // leafIndex holds the distinct conditions on the leaf values at one path.
 // Exact string conditions are found with one map lookup per value; the
 // others are tried in turn.
 type leafIndex struct {
-	exact  map[string][]int32
-	others []pred
+	exact    map[string][]int32
+	exactLen uint64 // bit len(s)%64 is set for every key of exact
+	others   []pred
 }
 
 type pred struct {
@@ -88,6 +111,7 @@ func build(ms []member) *snapshot {
 		c := b.node(m.root, b.s.root)
 		b.s.pats = append(b.s.pats, cpat{id: m.id, root: c, required: requiredGroups(c, nil), objPaths: objectPaths(c, nil)})
 	}
+	b.finish(b.s.root)
 	b.s.anchors = make([][]int32, len(b.s.preds))
 	usage := make([]int, len(b.s.preds))
 	for i := range b.s.pats {
@@ -106,6 +130,19 @@ func build(ms []member) *snapshot {
 		}
 	}
 	return b.s
+}
+
+// finish lays out small child sets for linear search.
+func (b *builder) finish(t *tnode) {
+	if n := len(t.children); n > 0 && n <= maxLinearChildren {
+		for k, c := range t.children {
+			t.keys = append(t.keys, k)
+			t.kids = append(t.kids, c)
+		}
+	}
+	for _, c := range t.children {
+		b.finish(c)
+	}
 }
 
 func (b *builder) newNode() *tnode {
@@ -183,6 +220,7 @@ func (b *builder) pred(t *tnode, m *matcher) int32 {
 			t.leaf.exact = make(map[string][]int32)
 		}
 		t.leaf.exact[m.str] = append(t.leaf.exact[m.str], id)
+		t.leaf.exactLen |= 1 << (len(m.str) % 64)
 	} else {
 		t.leaf.others = append(t.leaf.others, pred{id: id, m: m})
 	}

@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -48,10 +49,7 @@ func (st *state) object(t *tnode, obj int32, depth int) error {
 		}
 		st.pos++
 		st.skipWS()
-		var child *tnode
-		if t.lenMask&(1<<(len(key)%64)) != 0 {
-			child = t.children[string(key)]
-		}
+		child := t.child(key)
 		if child == nil {
 			err = st.skip(depth)
 		} else {
@@ -179,7 +177,7 @@ func (st *state) newEntry(path, parent int32, obj bool) int32 {
 func (st *state) leafValue(t *tnode, obj int32, v *value) {
 	li := t.leaf
 	lo := int32(len(st.hits))
-	if v.kind == vString && li.exact != nil {
+	if v.kind == vString && li.exactLen&(1<<(len(v.str)%64)) != 0 {
 		for _, id := range li.exact[string(v.str)] {
 			st.hit(id)
 		}
@@ -364,7 +362,10 @@ func (st *state) scanString() (escaped bool, err error) {
 		// a control character.
 		for i+8 <= len(d) {
 			x := binary.LittleEndian.Uint64(d[i:])
-			if hasZeroByte(x^(lsb*'"'))|hasZeroByte(x^(lsb*'\\'))|hasLessByte(x, 0x20) != 0 {
+			if m := hasZeroByte(x^(lsb*'"')) | hasZeroByte(x^(lsb*'\\')) | hasLessByte(x, 0x20); m != 0 {
+				// The lowest flagged byte is exact: false positives only
+				// occur above a true one.
+				i += bits.TrailingZeros64(m) / 8
 				break
 			}
 			i += 8
