@@ -362,7 +362,7 @@ func suggest(key string, fields map[string]reflect.Type) string {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	best, bestD := "", 3
+	best, bestD := "", max(1, len(key)/3)+1
 	for _, n := range names {
 		d := distance(strings.ToLower(key), n)
 		if len(key) >= 3 && (strings.HasPrefix(n, key) || strings.HasPrefix(key, n)) {
