@@ -321,3 +321,30 @@ func TestConfigRetriesThrottling(t *testing.T) {
 		t.Errorf("Config with 2 attempts against 2 throttles: error %v, want the throttling error", err)
 	}
 }
+
+// BenchmarkConfigCached measures Config for a run whose role credentials are
+// already cached: the per-call overhead in front of every action.
+func BenchmarkConfigCached(b *testing.B) {
+	sim := awssim.Start(b)
+	ctx := context.Background()
+	_, err := iam.NewFromConfig(sim.Config(member)).CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName:                 aws.String(roleName),
+		AssumeRolePolicyDocument: aws.String(trust("arn:aws:iam::"+awssim.DefaultAccount+":root", extID)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := cloud.New(ctx, sim.Config(""), cloud.Options{RoleName: roleName, ExternalID: extID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.Config(ctx, member, "eu-west-1", "bench"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Config(ctx, member, "eu-west-1", "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
