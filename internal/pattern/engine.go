@@ -77,6 +77,15 @@ type cpat struct {
 	root     *cnode
 	required [][]int32 // groups of conditions of which one must hold anywhere
 	objPaths []int32   // paths of the nested objects the pattern names
+	flat     bool      // no $or: required and absent decide when paths are unique
+	absent   []absence // the fields with {"exists": false}
+}
+
+// absence is a field that matches when it has no leaf value, or when one of
+// its other conditions holds.
+type absence struct {
+	path  int32
+	preds []int32
 }
 
 // snapshot is an immutable matcher for a set of patterns.
@@ -109,7 +118,9 @@ func build(ms []member) *snapshot {
 	b.s.root = b.newNode()
 	for _, m := range ms {
 		c := b.node(m.root, b.s.root)
-		b.s.pats = append(b.s.pats, cpat{id: m.id, root: c, required: requiredGroups(c, nil), objPaths: objectPaths(c, nil)})
+		p := cpat{id: m.id, root: c, required: requiredGroups(c, nil), objPaths: objectPaths(c, nil)}
+		p.flat, p.absent = flatten(c, nil)
+		b.s.pats = append(b.s.pats, p)
 	}
 	b.finish(b.s.root)
 	b.s.anchors = make([][]int32, len(b.s.preds))
@@ -240,6 +251,30 @@ func requiredGroups(c *cnode, out [][]int32) [][]int32 {
 		}
 	}
 	return out
+}
+
+// flatten lists the {"exists": false} fields of a pattern without $or, which
+// with its required groups decide it where the event has at most one object
+// on each of its paths. A nested object that is absent from the event
+// matches exactly when its fields all have {"exists": false}; then its
+// absences hold too, so objects need no check of their own.
+func flatten(c *cnode, out []absence) (bool, []absence) {
+	if len(c.ors) > 0 {
+		return false, nil
+	}
+	for i := range c.fields {
+		f := &c.fields[i]
+		switch {
+		case f.sub != nil:
+			var ok bool
+			if ok, out = flatten(f.sub, out); !ok {
+				return false, nil
+			}
+		case f.existsFalse:
+			out = append(out, absence{path: f.path, preds: f.preds})
+		}
+	}
+	return true, out
 }
 
 func objectPaths(c *cnode, out []int32) []int32 {
@@ -429,10 +464,13 @@ func (st *state) evaluate(s *snapshot) {
 	for _, pi := range st.cands {
 		p := &s.pats[pi]
 		var ok bool
-		if st.unique(p.objPaths) {
-			ok = st.evalUnique(p.root)
-		} else {
+		switch {
+		case !st.unique(p.objPaths):
 			ok = st.requiredHold(p.required) && st.evalNode(p.root, 0)
+		case p.flat:
+			ok = st.requiredHold(p.required) && st.absentHold(p.absent)
+		default:
+			ok = st.evalUnique(p.root)
 		}
 		if ok {
 			st.matched = append(st.matched, pi)
@@ -445,6 +483,26 @@ func (st *state) requiredHold(groups [][]int32) bool {
 	for _, g := range groups {
 		ok := false
 		for _, id := range g {
+			if st.predStamp[id] == st.gen {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (st *state) absentHold(abs []absence) bool {
+	for i := range abs {
+		a := &abs[i]
+		if st.pathStamp[a.path] != st.gen || st.leafCount[a.path] == 0 {
+			continue
+		}
+		ok := false
+		for _, id := range a.preds {
 			if st.predStamp[id] == st.gen {
 				ok = true
 				break
