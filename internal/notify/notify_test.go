@@ -71,16 +71,16 @@ func TestSNSSubject(t *testing.T) {
 		{"bell\x07 and del\x7f", "bell and del"},
 		{"", ""},
 		{"\n\n", ""},
-		{strings.Repeat("a", 100), strings.Repeat("a", 100)},
-		{strings.Repeat("a", 101), strings.Repeat("a", 97) + "..."},
-		{strings.Repeat("é", 150), strings.Repeat("?", 97) + "..."},
+		{strings.Repeat("a", 99), strings.Repeat("a", 99)},
+		{strings.Repeat("a", 100), strings.Repeat("a", 96) + "..."},
+		{strings.Repeat("é", 150), strings.Repeat("?", 96) + "..."},
 	}
 	for _, tt := range tests {
 		got := SNSSubject(tt.in)
 		if got != tt.want {
 			t.Errorf("SNSSubject(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-		if len(got) > 100 {
+		if len(got) >= 100 {
 			t.Errorf("SNSSubject(%q) has %d characters", tt.in, len(got))
 		}
 		for _, c := range []byte(got) {

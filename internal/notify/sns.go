@@ -15,7 +15,8 @@ import (
 
 // Limits SNS places on Publish.
 const (
-	maxSubject = 100
+	// maxSubject: SNS wants a subject shorter than 100 characters.
+	maxSubject = 99
 	// maxMessage is the limit on the message and its attributes together
 	// (256 KiB); the body keeps room for the attributes.
 	maxMessage = 256*1024 - 4*1024
@@ -152,8 +153,8 @@ func attributes(m Message) map[string]types.MessageAttributeValue {
 
 // SNSSubject returns s as an SNS Publish subject: printable ASCII only
 // (other characters become '?', line breaks and tabs become spaces), no
-// leading or repeated spaces, at most 100 characters (a longer subject ends
-// in "...").
+// leading or repeated spaces, fewer than 100 characters (a longer subject
+// is cut and ends in "...").
 func SNSSubject(s string) string {
 	var b strings.Builder
 	b.Grow(min(len(s), maxSubject))

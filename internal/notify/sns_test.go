@@ -159,7 +159,7 @@ func TestSNSPublishFIFOAndLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := endpoint.last(t)
-	if s := req.Get("Subject"); len(s) != 100 || !strings.HasSuffix(s, "...") {
+	if s := req.Get("Subject"); len(s) != 99 || !strings.HasSuffix(s, "...") {
 		t.Errorf("Subject has %d characters: %q", len(s), s)
 	}
 	body := req.Get("Message")
