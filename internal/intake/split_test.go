@@ -1,0 +1,95 @@
+package intake
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestSplit(t *testing.T) {
+	big := `{"a":"` + strings.Repeat("x", MaxLine) + `"}`
+	tests := []struct {
+		name   string
+		in     string
+		format Format
+		// want holds each item as "line:raw", or "line:!" for an error.
+		want []string
+	}{
+		{"empty", "", Auto, nil},
+		{"blank", " \n\t\n", Auto, nil},
+		{"one object", `{"id":"a"}`, Auto, []string{`1:{"id":"a"}`}},
+		{"one object, newline", "{\"id\":\"a\"}\n", Auto, []string{`1:{"id":"a"}`}},
+		{"pretty object", "\n{\n  \"id\": \"a\"\n}\n", Auto, []string{"2:{\n  \"id\": \"a\"\n}"}},
+		{"bom", "\xef\xbb\xbf{\"id\":\"a\"}", Auto, []string{`1:{"id":"a"}`}},
+		{"array", "[\n {\"id\":\"a\"},\n {\"id\":\"b\"}\n]", Auto, []string{`2:{"id":"a"}`, `3:{"id":"b"}`}},
+		{"array of non-objects", `[1, "x", null]`, Auto, []string{`1:1`, `1:"x"`, `1:null`}},
+		{"empty array", `[]`, Auto, nil},
+		{"malformed array", "[{\"id\":\"a\"},\n{\"id\":", Auto, []string{"1:[{\"id\":\"a\"},\n{\"id\":"}},
+		{"json lines", "{\"id\":\"a\"}\n\n{\"id\":\"b\"}\r\n{\"id\":\"c\"}", Auto,
+			[]string{`1:{"id":"a"}`, `3:{"id":"b"}`, `4:{"id":"c"}`}},
+		{"json lines with a bad line", "{\"id\":\"a\"}\n{\"id\":\n{\"id\":\"c\"}\n", Auto,
+			[]string{`1:{"id":"a"}`, `2:{"id":`, `3:{"id":"c"}`}},
+		{"lines format, bad first line", "nope\n{\"id\":\"b\"}\n", Lines, []string{`1:nope`, `2:{"id":"b"}`}},
+		{"auto, bad first line", "nope\n{\"id\":\"b\"}\n", Auto, []string{"1:nope\n{\"id\":\"b\"}"}},
+		{"concatenated pretty", "{\n\"id\":\"a\"\n}\n{\n\"id\":\"b\"\n}", Auto, []string{"1:{\n\"id\":\"a\"\n}", "4:{\n\"id\":\"b\"\n}"}},
+		{"trailing garbage", "{\"id\":\"a\"} xyz", Auto, []string{`1:{"id":"a"}`, `1:xyz`}},
+		{"malformed", `{"id":`, Auto, []string{`1:{"id":`}},
+		{"not json", `hello`, Auto, []string{`1:hello`}},
+		{"long line", "{}\n" + big + "\n{\"id\":\"c\"}", Lines, []string{`1:{}`, `2:!`, `3:{"id":"c"}`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			var ends []int64
+			err := split(strings.NewReader(tc.in), tc.format, func(it item) bool {
+				s := strconv.Itoa(it.line) + ":"
+				if it.err != nil {
+					s += "!"
+				} else {
+					s += string(it.raw)
+				}
+				if len(got) != it.index {
+					t.Errorf("item %d has index %d", len(got), it.index)
+				}
+				got = append(got, s)
+				ends = append(ends, it.end)
+				return true
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("split(%.40q) =\n%q\nwant\n%q", tc.in, got, tc.want)
+			}
+			for i := 1; i < len(ends); i++ {
+				if ends[i] < ends[i-1] || ends[i] > int64(len(tc.in)) {
+					t.Errorf("item ends %v are not increasing within the input", ends)
+				}
+			}
+		})
+	}
+}
+
+func TestSplitStops(t *testing.T) {
+	for _, in := range []string{"[1,2,3]", "1\n2\n3\n", "{} {} {}"} {
+		n := 0
+		split(strings.NewReader(in), Auto, func(item) bool { n++; return n < 2 })
+		if n != 2 {
+			t.Errorf("split(%q) went on after yield returned false: %d items", in, n)
+		}
+	}
+}
+
+func TestLines(t *testing.T) {
+	data := []byte("a\nb\n\nc")
+	l := newLines(data)
+	for _, tc := range []struct{ off, line int }{{0, 1}, {2, 2}, {4, 3}, {5, 4}, {1, 1}, {100, 4}} {
+		if got := l.at(tc.off); got != tc.line {
+			t.Errorf("at(%d) = %d, want %d", tc.off, got, tc.line)
+		}
+	}
+	if got := lineAt(bytes.Repeat([]byte("\n"), 3), 3); got != 4 {
+		t.Errorf("lineAt = %d, want 4", got)
+	}
+}
