@@ -21,6 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -189,6 +191,10 @@ func New(ctx context.Context, base aws.Config, opts Options) (*Provider, error) 
 			return nil, fmt.Errorf("cloud: %w", err)
 		}
 	}
+	// The Provider keeps its own copies of the caller's lists and maps.
+	opts.Accounts = maps.Clone(opts.Accounts)
+	opts.AllowAccounts, opts.DenyAccounts = slices.Clone(opts.AllowAccounts), slices.Clone(opts.DenyAccounts)
+	opts.AllowRegions, opts.DenyRegions = slices.Clone(opts.AllowRegions), slices.Clone(opts.DenyRegions)
 	p := &Provider{
 		base:  base.Copy(),
 		opts:  opts,
