@@ -196,3 +196,20 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSetRebuild measures the first Match after a change to a set of
+// 1000 patterns, which rebuilds the matcher.
+func BenchmarkSetRebuild(b *testing.B) {
+	ps := loadPatterns(b, "scale-patterns.json")
+	s := newTestSet(b, ps)
+	ev := loadEvents(b, "cloudtrail-events.json")[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Add(ps[0].id, ps[0].src); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Match(ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package pattern
 
 import (
 	"slices"
-	"strconv"
 	"sync"
 )
 
@@ -100,7 +99,12 @@ type snapshot struct {
 
 type builder struct {
 	s       *snapshot
-	predIdx map[string]int32
+	predIdx map[predKey]int32
+}
+
+type predKey struct {
+	path int32
+	key  string
 }
 
 // build compiles patterns into a snapshot.
@@ -114,7 +118,7 @@ func build(ms []member) *snapshot {
 		}
 		return 0
 	})
-	b := &builder{s: &snapshot{}, predIdx: make(map[string]int32)}
+	b := &builder{s: &snapshot{}, predIdx: make(map[predKey]int32)}
 	b.s.root = b.newNode()
 	for _, m := range ms {
 		c := b.node(m.root, b.s.root)
@@ -219,7 +223,7 @@ func matchesEmpty(c *cnode) bool {
 // pred returns the id of condition m at path t, shared by every pattern that
 // states the same condition on the same path.
 func (b *builder) pred(t *tnode, m *matcher) int32 {
-	key := strconv.Itoa(int(t.id)) + "|" + m.key
+	key := predKey{t.id, m.key}
 	if id, ok := b.predIdx[key]; ok {
 		return id
 	}
