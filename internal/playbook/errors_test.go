@@ -82,6 +82,8 @@ func TestLoaderErrors(t *testing.T) {
 		{"merge key", head + "notify: [t]\n<<: {a: 1}\n", []string{"5:1: merge keys (<<) are not supported"}},
 		{"merge key use", head + "notify: [t]\ndescription:\n  <<: {a: 1}\n", []string{"6:3: description: want a string, got a mapping"}},
 		{"yaml syntax", head + "notify: [t]\nwhen: a: b\n", []string{"5: invalid YAML: mapping values are not allowed in this context"}},
+		{"yaml unclosed list", head + "notify: [t\n", []string{"4: invalid YAML: did not find expected ',' or ']'"}},
+		{"yaml bad indentation", head + "notify: [t]\nsteps:\n  - action: x\n - action: y\n", []string{"7: invalid YAML: did not find expected key"}},
 		{"duplicate id in file", head + "notify: [t]\n---\n" + head + "notify: [t]\n", []string{`6:5: id: duplicate playbook id "p", first defined at f.yaml:1:1`}},
 		{"non-string key", head + "notify: [t]\n? [a]\n: b\n", []string{"5:3: want a string key, got a list"}},
 		{"alias bomb", head + "notify: [t]\nparams:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",

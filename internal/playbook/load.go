@@ -142,6 +142,16 @@ func readLimited(f fs.File, err error) ([]byte, error) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// yamlParserErrors are the starts of the messages of yaml.v3's parser, as
+// opposed to its scanner.
+var yamlParserErrors = []string{
+	"did not find expected node content",
+	"did not find expected key",
+	"did not find expected ',' or",
+	"did not find expected '-' indicator",
+	"did not find expected <document start>",
+}
+
 func parse(name string, data []byte, opts *Options, c *compiler) (pbs []*Playbook, errs Errors) {
 	if len(data) > maxFileSize {
 		errs.add(Position{File: name}, "", "file is larger than %d bytes", maxFileSize)
@@ -192,6 +202,14 @@ func yamlError(name string, err error) *Error {
 	}
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		// yaml.v3 reports the lines of parser errors counting from 0 and
+		// those of scanner errors counting from 1.
+		for _, prefix := range yamlParserErrors {
+			if strings.HasPrefix(m[2], prefix) {
+				line++
+				break
+			}
+		}
 		return &Error{Pos: Position{File: name, Line: line}, Msg: "invalid YAML: " + m[2]}
 	}
 	return &Error{Pos: Position{File: name}, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}

@@ -476,7 +476,7 @@ func TestLoad(t *testing.T) {
 		`sub/ok-and-bad.yaml:6:1: steps: a playbook needs steps, a notify, or both`,
 		`sub/ok-and-bad.yaml:6:1: title: missing required field`,
 		`sub/ok-and-bad.yaml:6:1: trigger: missing required field`,
-		`sub/syntax.yaml:2: invalid YAML: did not find expected node content`,
+		`sub/syntax.yaml:3: invalid YAML: did not find expected node content`,
 	}
 	if !reflect.DeepEqual(lines, want) {
 		t.Fatalf("Load errors:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
