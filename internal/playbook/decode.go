@@ -123,7 +123,11 @@ func (d *decoder) mapping(n *yaml.Node, field string, known []string) ([]pair, b
 		}
 		seen[k.Value] = true
 		if known != nil && !contains(known, k.Value) {
-			d.errorf(k, f, "unknown field %q (want one of %s)", k.Value, strings.Join(known, ", "))
+			if hint := didYouMean(k.Value, known); hint != "" {
+				d.errorf(k, f, "unknown field %q%s", k.Value, hint)
+			} else {
+				d.errorf(k, f, "unknown field %q (want one of %s)", k.Value, strings.Join(known, ", "))
+			}
 			continue
 		}
 		out = append(out, pair{key: k.Value, k: k, v: v, field: f})
@@ -450,7 +454,11 @@ func (d *decoder) checkRefs(n *yaml.Node, field string, c *compiled, pb *Playboo
 	ok := true
 	for _, name := range c.params {
 		if _, declared := pb.Defaults[name]; !declared {
-			d.errorf(n, field, "unknown parameter params.%s (declare it under params)", name)
+			if hint := didYouMean(name, sortedKeys(pb.Defaults)); hint != "" {
+				d.errorf(n, field, "unknown parameter params.%s%s", name, hint)
+			} else {
+				d.errorf(n, field, "unknown parameter params.%s (declare it under params)", name)
+			}
 			ok = false
 		}
 	}
@@ -502,7 +510,7 @@ func (d *decoder) step(pb *Playbook, n *yaml.Node, field string, ids map[string]
 			if d.opts.Registry != nil {
 				spec, found := d.opts.Registry.Lookup(s)
 				if !found {
-					d.errorf(p.v, p.field, "unknown action %q", s)
+					d.errorf(p.v, p.field, "unknown action %q%s", s, didYouMean(s, d.opts.Registry.Names()))
 					good = false
 				}
 				st.spec = spec
@@ -563,7 +571,7 @@ func (d *decoder) step(pb *Playbook, n *yaml.Node, field string, ids map[string]
 			if st.spec != nil {
 				var declared bool
 				if param, declared = st.spec.Param(q.key); !declared {
-					d.errorf(q.k, q.field, "action %s has no parameter %q (it takes %s)", st.Action, q.key, paramList(st.spec))
+					d.errorf(q.k, q.field, "action %s has no parameter %q%s", st.Action, q.key, paramHint(q.key, st.spec))
 					good = false
 					continue
 				}
@@ -604,15 +612,19 @@ func (d *decoder) step(pb *Playbook, n *yaml.Node, field string, ids map[string]
 	return st
 }
 
-func paramList(s *action.Spec) string {
+// paramHint suggests the parameter name meant, or lists the parameters.
+func paramHint(name string, s *action.Spec) string {
 	if len(s.Params) == 0 {
-		return "no parameters"
+		return " (it takes none)"
 	}
 	names := make([]string, len(s.Params))
 	for i, p := range s.Params {
 		names[i] = p.Name
 	}
-	return strings.Join(names, ", ")
+	if hint := didYouMean(name, names); hint != "" {
+		return hint
+	}
+	return " (it takes " + strings.Join(names, ", ") + ")"
 }
 
 // deriveStepID names a step after its action's verb phrase.
