@@ -26,7 +26,7 @@ func (c *choices) pick(n int) int {
 
 var (
 	fuzzKeys    = []string{"a", "b", "c"}
-	fuzzStrings = []string{"", "x", "X", "xy", "xY", "ab*", `a\b`, "é", "É", "straße", "10.0.0.1", "10.0.1.5", "2001:db8::1", "300", "init-x", "x.png"}
+	fuzzStrings = []string{"", "x", "X", "xy", "xY", "ab*", `a\b`, "é", "É", "straße", "10.0.0.1", "10.0.1.5", "2001:db8::1", "300", "init-x", "x.png", "<x&y>", "\u00c9t\u00e9"}
 	fuzzNumbers = []json.Number{"0", "1", "-1", "1.5", "300", "3e2", "300.0000001", "6e9", "-2.5e3"}
 )
 
