@@ -25,12 +25,13 @@
 //     object are matched inside an array of objects, they must hold in the same
 //     element (array-consistent matching).
 //   - Exact values: a string matches an equal string, true, false and null
-//     match themselves, and a number matches a JSON number of equal value.
-//     Strings never match numbers: "300" does not match 300.
+//     match themselves, and a number matches a JSON number of equal value
+//     (outside the numeric range below, such as an account ID, one written
+//     the same way). Strings never match numbers: "300" does not match 300.
 //   - prefix, suffix, equals-ignore-case and wildcard, alone or combined with
 //     equals-ignore-case, match string values only. Ignoring case uses Unicode
-//     simple case folding, so "Straße" matches "STRASSE" only where folding
-//     maps letter to letter ("É" matches "é", "ß" does not match "ss").
+//     simple case folding, one character for one: "É" matches "é" and "k"
+//     matches the Kelvin sign "K", but "ß" does not match "ss".
 //   - wildcard: "*" matches any run of characters, including none; "\*" is a
 //     literal asterisk and "\\" a literal backslash; any other escape, and two
 //     consecutive unescaped "*", make the pattern invalid.
