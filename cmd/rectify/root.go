@@ -30,9 +30,12 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	addGlobalFlags(root.PersistentFlags())
 	root.AddCommand(
 		// One constructor per command, each in its own file.
 		newTestPatternCmd(),
+		newRunCmd(), newReplayCmd(), newPlanCmd(), newServeCmd(), newPlaybooksCmd(), newRunsCmd(), newApproveCmd(),
+		newSandboxCmd(),
 	)
 	return root
 }

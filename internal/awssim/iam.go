@@ -90,6 +90,7 @@ func newIAM(s *Server) (*iamService, *serviceDef) {
 	svc := &iamService{s: s, accounts: map[string]*iamAccount{}}
 	def := &serviceDef{
 		Name: "iam", EventSource: "iam.amazonaws.com", Protocol: protoQuery, XMLNS: iamXMLNS, Global: true,
+		State: &svc.accounts, Restored: svc.restored,
 		Query: map[string]queryHandler{
 			"CreateUser":                  svc.createUser,
 			"GetUser":                     svc.getUser,
@@ -325,6 +326,17 @@ func (svc *iamService) createAccessKey(c *call, in url.Values) (any, error) {
 		SecretAccessKey string `xml:"SecretAccessKey"`
 		CreateDate      string `xml:"CreateDate"`
 	}{u.Name, k.ID, k.Status, k.Secret, isoTime(k.Created)}}, nil
+}
+
+// restored makes the access keys of restored users usable again.
+func (svc *iamService) restored() {
+	for account, a := range svc.accounts {
+		for _, u := range a.Users {
+			for _, k := range u.Keys {
+				svc.registerKey(account, u, k)
+			}
+		}
+	}
 }
 
 // registerKey makes a user's access key usable as credentials.

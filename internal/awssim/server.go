@@ -64,6 +64,8 @@ type Server struct {
 	trail    *trail
 	subs     []func([]byte)
 	authz    func(*call) error
+	// accessAnalyzer is the Access Analyzer state, for AddAccessAnalyzerFinding.
+	accessAnalyzer *accessAnalyzerService
 
 	srv      *http.Server
 	listener net.Listener
@@ -80,7 +82,7 @@ type credential struct {
 	Inactive bool
 	// Used, if set, is told of every authenticated call made with the key
 	// (IAM's access key last used).
-	Used func(service, region string, at time.Time)
+	Used func(service, region string, at time.Time) `json:"-"`
 }
 
 // Principal is an authenticated caller.
@@ -368,4 +370,23 @@ func (s *Server) registerCredentialLocked(c *credential) {
 // revokeCredentialLocked makes an access key unusable.
 func (s *Server) revokeCredentialLocked(accessKeyID string) {
 	delete(s.creds, accessKeyID)
+}
+
+// Wait blocks until ctx ends, then shuts the Server down, giving requests
+// in flight up to five seconds.
+func (s *Server) Wait(ctx context.Context) error {
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return s.Shutdown(sctx)
+}
+
+// ShellEnv returns Env as POSIX shell export lines.
+func (s *Server) ShellEnv() string {
+	var b strings.Builder
+	for _, kv := range s.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		b.WriteString("export " + k + "='" + strings.ReplaceAll(v, "'", `'\''`) + "'\n")
+	}
+	return b.String()
 }

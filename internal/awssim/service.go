@@ -57,6 +57,13 @@ type serviceDef struct {
 	ReadOnly func(op string) bool
 	// Throttle is the error the service answers when throttling.
 	Throttle *Error
+
+	// State points at the service's state, which must round-trip through
+	// encoding/json, for Snapshot and Restore. Nil means stateless.
+	State any
+	// Restored, if set, is called after Restore has loaded State, to
+	// rebuild what is derived from it.
+	Restored func()
 	// WrapXMLErrors wraps REST-XML error bodies in <ErrorResponse> (S3
 	// Control) instead of S3's bare <Error>.
 	WrapXMLErrors bool
