@@ -11,6 +11,7 @@ func newServices(s *Server) []*serviceDef {
 		newSTS(s, iam),
 		s3Def, newS3Control(s, s3),
 		newCloudTrail(s),
+		newKMS(s),
 	}
 }
 
