@@ -84,7 +84,7 @@ func summarizeActivity(ctx context.Context, in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	out["text"] = a.Text()
+	out["summary"] = a.Text()
 	return Result{Outcome: NoOp, Message: fmt.Sprintf("%d CloudTrail events of %s in the last %s", a.Total, user, window), Output: out}, nil
 }
 
