@@ -38,6 +38,42 @@
 // errors per service and operation, answered with the throttling code each
 // real service uses so the SDK retries as it would against AWS.
 //
+// # S3 and S3 Control
+//
+// S3 requests are accepted path-style (http://127.0.0.1:4566/bucket/key)
+// and virtual-hosted-style, where a Host of bucket.localhost:port or
+// bucket.HOST:port (HOST being the Server's own) names the bucket. With a
+// BaseEndpoint of an IP address the SDK's S3 client uses path style by
+// itself; with http://localhost:port and UsePathStyle false it uses
+// virtual-hosted style, and its HTTP client must send bucket.localhost to
+// the Server (Server.HTTPClient dials the Server for every host).
+//
+// New buckets have all four Block Public Access settings on and SSE-S3
+// default encryption, as in AWS; a public policy or ACL is refused with
+// AccessDenied while the bucket's or the account's block forbids it.
+//
+// The S3 Control client puts the account ID in front of the endpoint's
+// host (123456789012.127.0.0.1:4566), a name that does not resolve. The
+// Server ignores the host, so an S3 Control client needs one of: an HTTP
+// client whose transport dials the Server whatever the host
+// (Server.HTTPClient), or an s3control.Options.EndpointResolverV2 that
+// returns the configured endpoint unchanged. rectify's S3 Control clients
+// must set one of them when an endpoint URL is configured. Its operations
+// are named by their IAM actions and CloudTrail event names:
+// GetAccountPublicAccessBlock, PutAccountPublicAccessBlock and
+// DeleteAccountPublicAccessBlock.
+//
+// # SQS and SNS
+//
+// Queue URLs are the Server's URL followed by /ACCOUNT/NAME. ReceiveMessage
+// long polls (WaitTimeSeconds, at most 20 seconds of wall time) without
+// holding the Server's lock and return as soon as a message arrives;
+// visibility timeouts, delays and retention follow the simulated clock. SNS
+// subscriptions with the sqs protocol deliver each published message to
+// the queue, as SNS's JSON envelope or raw (RawMessageDelivery). Tests read
+// published messages with Server.SNSMessages and queue contents with
+// Server.SQSMessages.
+//
 // # Adding a service
 //
 // A service is a type implementing the service interface (see service.go),

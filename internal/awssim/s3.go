@@ -95,7 +95,17 @@ func newS3(s *Server) (*s3Service, *serviceDef) {
 	svc := &s3Service{s: s, State: s3State{Buckets: map[string]*s3Bucket{}, AccountBlocks: map[string]*S3PublicAccessBlock{}}}
 	def := &serviceDef{
 		Name: "s3", EventSource: "s3.amazonaws.com", Protocol: protoRESTXML,
+		State: &svc.State,
 		Route: svc.route,
+		// Object operations are CloudTrail data events: recorded, but not
+		// delivered as management "AWS API Call via CloudTrail" events.
+		ReadOnly: func(op string) bool {
+			switch op {
+			case "PutObject", "DeleteObject":
+				return true
+			}
+			return strings.HasPrefix(op, "Get") || strings.HasPrefix(op, "List") || strings.HasPrefix(op, "Head")
+		},
 		Ops: []string{
 			"ListBuckets", "CreateBucket", "HeadBucket", "DeleteBucket", "GetBucketLocation",
 			"PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy", "GetBucketPolicyStatus",

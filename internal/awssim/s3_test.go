@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	s3ctypes "github.com/aws/aws-sdk-go-v2/service/s3control/types"
+	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
 	"github.com/rectify-dev/rectify/internal/awssim"
 )
@@ -30,7 +32,10 @@ func s3Clients(t *testing.T, sim *awssim.Server, account string) map[string]*s3.
 		o.BaseEndpoint = aws.String(strings.Replace(sim.URL, "127.0.0.1", "localhost", 1))
 		o.HTTPClient = sim.HTTPClient()
 	})
-	return map[string]*s3.Client{"path": path, "virtual": vhost}
+	// With a BaseEndpoint of an IP address and default options the SDK
+	// addresses buckets path-style by itself.
+	plain := s3.NewFromConfig(cfg)
+	return map[string]*s3.Client{"path": path, "virtual": vhost, "default": plain}
 }
 
 const publicPolicy = `{"Version":"2012-10-17","Statement":[
@@ -428,6 +433,33 @@ func TestS3PolicyIsPublic(t *testing.T) {
 		if got := awssim.PolicyIsPublic(tc.policy); got != tc.want {
 			t.Errorf("%s: PolicyIsPublic = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// fixedEndpoint resolves every S3 Control request to one URL, leaving the
+// host without the account prefix.
+type fixedEndpoint struct{ u url.URL }
+
+func (f fixedEndpoint) ResolveEndpoint(context.Context, s3control.EndpointParameters) (smithyendpoints.Endpoint, error) {
+	return smithyendpoints.Endpoint{URI: f.u}, nil
+}
+
+func TestS3ControlWithFixedEndpointResolver(t *testing.T) {
+	ctx := context.Background()
+	sim := awssim.Start(t)
+	u, err := url.Parse(sim.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := s3control.NewFromConfig(sim.Config(""), func(o *s3control.Options) { o.EndpointResolverV2 = fixedEndpoint{*u} })
+	_, err = cli.PutPublicAccessBlock(ctx, &s3control.PutPublicAccessBlockInput{AccountId: aws.String(awssim.DefaultAccount),
+		PublicAccessBlockConfiguration: &s3ctypes.PublicAccessBlockConfiguration{RestrictPublicBuckets: aws.Bool(true)}})
+	if err != nil {
+		t.Fatalf("PutPublicAccessBlock: %v", err)
+	}
+	got, err := cli.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: aws.String(awssim.DefaultAccount)})
+	if err != nil || !aws.ToBool(got.PublicAccessBlockConfiguration.RestrictPublicBuckets) {
+		t.Fatalf("GetPublicAccessBlock = %+v, %v", got, err)
 	}
 }
 

@@ -6,10 +6,12 @@ func newServices(s *Server) []*serviceDef {
 	iam, iamDef := newIAM(s)
 	s.authz = iam.authorize
 	s3, s3Def := newS3(s)
+	sqs, sqsDef := newSQS(s)
 	return []*serviceDef{
 		iamDef,
 		newSTS(s, iam),
 		s3Def, newS3Control(s, s3),
+		sqsDef, newSNS(s, sqs),
 		newCloudTrail(s),
 		newKMS(s),
 	}
