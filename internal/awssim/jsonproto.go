@@ -70,3 +70,7 @@ func pagePosition(token string) (string, bool) {
 	}
 	return string(b), true
 }
+
+// scopeKey names a call's account and region as a state map key that
+// survives encoding/json ("123456789012/us-east-1").
+func scopeKey(c *call) string { return c.Account() + "/" + c.region }

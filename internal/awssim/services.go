@@ -14,6 +14,7 @@ func newServices(s *Server) []*serviceDef {
 		sqsDef, newSNS(s, sqs),
 		newCloudTrail(s),
 		newKMS(s),
+		newGlue(s),
 	}
 }
 
