@@ -15,6 +15,7 @@ func newServices(s *Server) []*serviceDef {
 		newCloudTrail(s),
 		newKMS(s),
 		newGlue(s),
+		newSecurityHub(s),
 	}
 }
 
