@@ -10,6 +10,7 @@ func newServices(s *Server) []*serviceDef {
 	return []*serviceDef{
 		iamDef,
 		newSTS(s, iam),
+		newEC2(s),
 		s3Def, newS3Control(s, s3),
 		sqsDef, newSNS(s, sqs),
 		newCloudTrail(s),
