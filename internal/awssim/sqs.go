@@ -43,13 +43,13 @@ type sqsState struct {
 }
 
 type sqsQueue struct {
-	Name, Account, Region, URL, ARN string
-	Created, Modified               time.Time
-	Attributes                      map[string]string
-	Tags                            map[string]string
-	Messages                        []*sqsMessage
-	PurgedAt                        time.Time
-	Seq                             int64
+	Name, Account, Region, ARN string
+	Created, Modified          time.Time
+	Attributes                 map[string]string
+	Tags                       map[string]string
+	Messages                   []*sqsMessage
+	PurgedAt                   time.Time
+	Seq                        int64
 }
 
 type sqsMessage struct {
@@ -171,6 +171,12 @@ func (svc *sqsService) queueByURL(c *call, queueURL string) (*sqsQueue, error) {
 	return q, nil
 }
 
+// queueURL is q's URL on the running Server (a restored queue takes the
+// Server's current address).
+func (svc *sqsService) queueURL(q *sqsQueue) string {
+	return svc.s.URL + "/" + q.Account + "/" + q.Name
+}
+
 func (q *sqsQueue) intAttr(name string) int {
 	n, _ := strconv.Atoi(q.Attributes[name])
 	return n
@@ -287,11 +293,10 @@ func (svc *sqsService) createQueue(c *call, body []byte) (any, error) {
 				return nil, sqsErr(http.StatusBadRequest, "QueueNameExists", "QueueAlreadyExists", "A queue already exists with the same name and a different value for attribute %s", k)
 			}
 		}
-		return map[string]string{"QueueUrl": q.URL}, nil
+		return map[string]string{"QueueUrl": svc.queueURL(q)}, nil
 	}
 	q := &sqsQueue{
 		Name: name, Account: c.Account(), Region: c.region,
-		URL:     svc.s.URL + "/" + c.Account() + "/" + name,
 		ARN:     "arn:" + c.partition() + ":sqs:" + c.region + ":" + c.Account() + ":" + name,
 		Created: c.now, Modified: c.now, Attributes: map[string]string{}, Tags: map[string]string{},
 	}
@@ -307,8 +312,8 @@ func (svc *sqsService) createQueue(c *call, body []byte) (any, error) {
 		q.Tags[k] = v
 	}
 	svc.State.Queues[key] = q
-	c.trailResponse = map[string]string{"queueUrl": q.URL}
-	return map[string]string{"QueueUrl": q.URL}, nil
+	c.trailResponse = map[string]string{"queueUrl": svc.queueURL(q)}
+	return map[string]string{"QueueUrl": svc.queueURL(q)}, nil
 }
 
 func (svc *sqsService) getQueueURL(c *call, body []byte) (any, error) {
@@ -330,7 +335,7 @@ func (svc *sqsService) getQueueURL(c *call, body []byte) (any, error) {
 	if q == nil || q.Account != c.Account() {
 		return nil, errNoQueue()
 	}
-	return map[string]string{"QueueUrl": q.URL}, nil
+	return map[string]string{"QueueUrl": svc.queueURL(q)}, nil
 }
 
 func (svc *sqsService) listQueues(c *call, body []byte) (any, error) {
@@ -348,7 +353,7 @@ func (svc *sqsService) listQueues(c *call, body []byte) (any, error) {
 	var urls []string
 	for _, q := range svc.State.Queues {
 		if q.Account == c.Account() && q.Region == c.region && strings.HasPrefix(q.Name, in.QueueNamePrefix) {
-			urls = append(urls, q.URL)
+			urls = append(urls, svc.queueURL(q))
 		}
 	}
 	sort.Strings(urls)

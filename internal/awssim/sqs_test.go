@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -392,5 +394,60 @@ func TestSQSAndSNSEmitOnlyManagementEvents(t *testing.T) {
 	}
 	if !sent {
 		t.Errorf("SendMessage was not recorded in the activity log")
+	}
+}
+
+func TestS3SQSSNSStateSurvivesSnapshot(t *testing.T) {
+	ctx := context.Background()
+	sim := awssim.Start(t)
+	s3c := s3.NewFromConfig(sim.Config(""), func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("kept")}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
+	if _, err := s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("kept"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatalf("PutBucketVersioning: %v", err)
+	}
+	sqsc := sqs.NewFromConfig(sim.Config(""))
+	q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("kept")})
+	if err != nil {
+		t.Fatalf("CreateQueue: %v", err)
+	}
+	if _, err := sqsc.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("still here"),
+		MessageAttributes: map[string]sqstypes.MessageAttributeValue{"b": {DataType: aws.String("Binary"), BinaryValue: []byte{0, 1}}}}); err != nil {
+		t.Fatalf("SendMessage: %v", err)
+	}
+	snsc := sns.NewFromConfig(sim.Config(""))
+	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("kept")})
+	if err != nil {
+		t.Fatalf("CreateTopic: %v", err)
+	}
+	if _, err := snsc.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String("m")}); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+
+	snap, err := sim.Snapshot()
+	if err != nil {
+		t.Fatalf("Snapshot: %v", err)
+	}
+	sim2 := awssim.Start(t)
+	if err := sim2.Restore(snap); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	v, err := s3.NewFromConfig(sim2.Config(""), func(o *s3.Options) { o.UsePathStyle = true }).GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String("kept")})
+	if err != nil || v.Status != s3types.BucketVersioningStatusEnabled {
+		t.Errorf("restored bucket versioning = %v, %v", v, err)
+	}
+	sqs2 := sqs.NewFromConfig(sim2.Config(""))
+	u, err := sqs2.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("kept")})
+	if err != nil || !strings.HasPrefix(aws.ToString(u.QueueUrl), sim2.URL+"/") {
+		t.Fatalf("restored GetQueueUrl = %v, %v; want a URL on the new server", u, err)
+	}
+	got, err := sqs2.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: u.QueueUrl, MessageAttributeNames: []string{"All"}})
+	if err != nil || len(got.Messages) != 1 || aws.ToString(got.Messages[0].Body) != "still here" || string(got.Messages[0].MessageAttributes["b"].BinaryValue) != "\x00\x01" {
+		t.Errorf("restored queue receive = %+v, %v", got, err)
+	}
+	if msgs := sim2.SNSMessages(aws.ToString(topic.TopicArn)); len(msgs) != 1 || msgs[0].Message != "m" {
+		t.Errorf("restored SNS messages = %+v", msgs)
 	}
 }
