@@ -1169,13 +1169,15 @@ func (svc *ec2Service) describeSecurityGroups(c *call, in url.Values) (any, erro
 	if err != nil {
 		return nil, err
 	}
+	// GroupName names groups of the default VPC only; groups of other VPCs
+	// are found by the group-name filter.
 	if names := queryList(in, "GroupName"); len(names) > 0 {
 		var byName []*ec2Group
 		dv := r.defaultVPC()
 		for _, n := range names {
 			found := false
 			for _, g := range groups {
-				if g.Name == n && (dv == nil || g.VPCID == dv.ID || len(queryList(in, "GroupId")) > 0) {
+				if g.Name == n && dv != nil && g.VPCID == dv.ID {
 					byName = append(byName, g)
 					found = true
 				}

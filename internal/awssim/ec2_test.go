@@ -193,6 +193,8 @@ func TestEC2SecurityGroupRules(t *testing.T) {
 	wantCode(t, "duplicate group name", err, "InvalidGroup.Duplicate")
 	_, err = cli.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("x"), Description: aws.String("x")})
 	wantCode(t, "group without VPC and no default VPC", err, "VPCIdNotSpecified")
+	_, err = cli.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupNames: []string{"web"}})
+	wantCode(t, "GroupNames outside the default VPC", err, "InvalidGroup.NotFound")
 
 	// A new group allows all egress, like AWS.
 	if got := keysOf(ruleIDs(t, cli, web)); strings.Join(got, ",") != "out -1 -1--1 0.0.0.0/0" {
@@ -318,6 +320,18 @@ func TestEC2SecurityGroupRules(t *testing.T) {
 		if ids[k] != id {
 			t.Errorf("rule %q changed id %s → %s", k, ids[k], id)
 		}
+	}
+	var revRec awssim.TrailRecord
+	for _, r := range sim.Trail(awssim.DefaultAccount, "us-east-1") {
+		if r.EventName == "RevokeSecurityGroupIngress" {
+			revRec = r
+		}
+	}
+	if b, _ := json.Marshal(revRec.RequestParameters); string(b) != `{"groupId":"`+web+`","securityGroupRuleIds":{"items":[{"securityGroupRuleId":"`+sshID+`"}]}}` {
+		t.Errorf("RevokeSecurityGroupIngress requestParameters = %s", b)
+	}
+	if b, _ := json.Marshal(revRec.ResponseElements); !strings.Contains(string(b), `"revokedSecurityGroupRuleSet":{"items":[{`) || !strings.Contains(string(b), `"_return":true`) {
+		t.Errorf("RevokeSecurityGroupIngress responseElements = %s", b)
 	}
 	_, err = cli.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(web), SecurityGroupRuleIds: []string{sshID}})
 	wantCode(t, "revoke of a revoked rule id", err, "InvalidSecurityGroupRuleId.NotFound")
