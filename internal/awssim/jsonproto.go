@@ -43,8 +43,8 @@ func (t *epochSec) UnmarshalJSON(b []byte) error {
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return errorf(http.StatusBadRequest, "SerializationException", "%s is not a timestamp in epoch seconds", b)
 	}
-	sec, frac := math.Modf(f)
-	*t = epochSec(time.Unix(int64(sec), int64(frac*1e9)).UTC())
+	// The protocols carry milliseconds; rounding undoes the float's error.
+	*t = epochSec(time.UnixMilli(int64(math.Round(f * 1000))).UTC())
 	return nil
 }
 

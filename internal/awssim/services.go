@@ -17,6 +17,7 @@ func newServices(s *Server) []*serviceDef {
 		newKMS(s),
 		newGlue(s),
 		newSecurityHub(s),
+		newConfig(s),
 	}
 }
 
