@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -115,6 +114,3 @@ func effectiveMode(pb *playbook.Playbook, s engine.Setting, dry bool) (playbook.
 	}
 	return mode, enabled
 }
-
-// joinLines joins items, one per line.
-func joinLines(items []string) string { return strings.Join(items, "\n") }

@@ -36,25 +36,27 @@ The exit status is 1 when an input is not a valid event.`,
 			out := cmd.OutOrStdout()
 			src := intake.File(args[0])
 			src.In = cmd.InOrStdin()
-			n := 0
+			var tally report.Tally
+			seen := map[string]bool{}
 			err = src.Run(cmd.Context(), func(ctx context.Context, raw []byte) error {
-				if n > 0 {
+				m, _ := intake.MetaFrom(ctx)
+				if len(seen) > 0 {
 					fmt.Fprintln(out)
 				}
-				n++
-				if m, ok := intake.MetaFrom(ctx); ok {
-					fmt.Fprintf(out, "%s\n", m.Origin)
-				}
+				seen[m.Origin] = true
+				fmt.Fprintf(out, "%s\n", m.Origin)
 				res, plans, err := a.Engine.Plan(ctx, raw)
+				tally.Add(m.Origin, res, err)
 				if err != nil {
-					fmt.Fprintf(out, "rejected: %v\n", err)
+					fmt.Fprintf(out, "not a valid event: %v\n", err)
 					return err
 				}
 				report.Plan(out, res, plans)
 				return nil
 			})
-			if err != nil {
-				return &exitError{code: 1, err: err}
+			unreported(cmd, err, seen, &tally)
+			if !tally.OK() {
+				return &exitError{code: 1, err: fmt.Errorf("%d of %d inputs are not valid events or could not be read", len(tally.Failures), tally.Total())}
 			}
 			return nil
 		},

@@ -118,6 +118,9 @@ func resumeLoop(stop, runCtx context.Context, resume func(context.Context) (int,
 		case n > 0:
 			log.Info("resumed runs", "count", n)
 		}
+		if stop.Err() != nil {
+			return
+		}
 		select {
 		case <-stop.Done():
 			return
