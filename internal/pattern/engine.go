@@ -95,6 +95,16 @@ type snapshot struct {
 	pats    []cpat    // sorted by id
 	anchors [][]int32 // condition id -> patterns examined when it holds
 	always  []int32   // patterns examined for every event
+
+	// prog holds, contiguously for cache locality, what decides each
+	// pattern in the common case; progOff[i] is where pattern i starts:
+	//
+	//	flat, nobj, objPaths..., ngroups, (n, ids...)..., nabsent, (path, n, ids...)...
+	//
+	// flat is 1 when, where the object paths are unique in the event, the
+	// groups and absences decide the pattern; otherwise they are omitted.
+	prog    []int32
+	progOff []int32
 }
 
 type builder struct {
@@ -134,15 +144,31 @@ func build(ms []member) *snapshot {
 			usage[id]++
 		}
 	}
+	cost := func(g []int32) int {
+		c := 0
+		for _, id := range g {
+			c += usage[id]
+		}
+		return c
+	}
 	for i := range b.s.pats {
-		anchor, ok := bestAnchor(b.s.pats[i].root, usage)
+		p := &b.s.pats[i]
+		anchor, ok := bestAnchor(p.root, usage)
 		if !ok {
 			b.s.always = append(b.s.always, int32(i))
-			continue
 		}
 		for _, id := range anchor {
 			b.s.anchors[id] = append(b.s.anchors[id], int32(i))
 		}
+		// The program checks the rarest, most discriminating groups first,
+		// and not the anchor, which holds for every candidate it brings.
+		groups := slices.Clone(p.required)
+		if ok {
+			groups = slices.DeleteFunc(groups, func(g []int32) bool { return slices.Equal(g, anchor) })
+		}
+		slices.SortStableFunc(groups, func(x, y []int32) int { return cost(x) - cost(y) })
+		b.s.progOff = append(b.s.progOff, int32(len(b.s.prog)))
+		b.s.prog = appendProgram(b.s.prog, p, groups)
 	}
 	return b.s
 }
@@ -255,6 +281,26 @@ func requiredGroups(c *cnode, out [][]int32) [][]int32 {
 		}
 	}
 	return out
+}
+
+func appendProgram(prog []int32, p *cpat, groups [][]int32) []int32 {
+	if !p.flat {
+		prog = append(prog, 0, int32(len(p.objPaths)))
+		return append(prog, p.objPaths...)
+	}
+	prog = append(prog, 1, int32(len(p.objPaths)))
+	prog = append(prog, p.objPaths...)
+	prog = append(prog, int32(len(groups)))
+	for _, g := range groups {
+		prog = append(prog, int32(len(g)))
+		prog = append(prog, g...)
+	}
+	prog = append(prog, int32(len(p.absent)))
+	for _, a := range p.absent {
+		prog = append(prog, a.path, int32(len(a.preds)))
+		prog = append(prog, a.preds...)
+	}
+	return prog
 }
 
 // flatten lists the {"exists": false} fields of a pattern without $or, which
@@ -466,15 +512,15 @@ func (st *state) evaluate(s *snapshot) {
 	}
 	st.cands = append(st.cands, s.always...)
 	for _, pi := range st.cands {
-		p := &s.pats[pi]
 		var ok bool
-		switch {
-		case !st.unique(p.objPaths):
+		switch code := s.prog[s.progOff[pi]:]; {
+		case !st.uniqueIn(code[2 : 2+code[1]]):
+			p := &s.pats[pi]
 			ok = st.requiredHold(p.required) && st.evalNode(p.root, 0)
-		case p.flat:
-			ok = st.requiredHold(p.required) && st.absentHold(p.absent)
+		case code[0] == 1:
+			ok = st.runProgram(code[2+code[1]:])
 		default:
-			ok = st.evalUnique(p.root)
+			ok = st.evalUnique(s.pats[pi].root)
 		}
 		if ok {
 			st.matched = append(st.matched, pi)
@@ -499,15 +545,37 @@ func (st *state) requiredHold(groups [][]int32) bool {
 	return true
 }
 
-func (st *state) absentHold(abs []absence) bool {
-	for i := range abs {
-		a := &abs[i]
-		if st.pathStamp[a.path] != st.gen || st.leafCount[a.path] == 0 {
+// runProgram decides a flat pattern from its groups and absences in prog.
+func (st *state) runProgram(code []int32) bool {
+	gen := st.gen
+	k := int32(1)
+	for range code[0] {
+		n := code[k]
+		ids := code[k+1 : k+1+n]
+		k += 1 + n
+		ok := false
+		for _, id := range ids {
+			if st.predStamp[id] == gen {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	nabs := code[k]
+	k++
+	for range nabs {
+		path, n := code[k], code[k+1]
+		ids := code[k+2 : k+2+n]
+		k += 2 + n
+		if st.pathStamp[path] != gen || st.leafCount[path] == 0 {
 			continue
 		}
 		ok := false
-		for _, id := range a.preds {
-			if st.predStamp[id] == st.gen {
+		for _, id := range ids {
+			if st.predStamp[id] == gen {
 				ok = true
 				break
 			}
@@ -519,8 +587,8 @@ func (st *state) absentHold(abs []absence) bool {
 	return true
 }
 
-// unique reports whether the event has at most one object at each of paths.
-func (st *state) unique(paths []int32) bool {
+// uniqueIn reports whether the event has at most one object at each of paths.
+func (st *state) uniqueIn(paths []int32) bool {
 	for _, p := range paths {
 		if st.pathStamp[p] == st.gen && st.objCount[p] > 1 {
 			return false
