@@ -18,6 +18,7 @@ func newServices(s *Server) []*serviceDef {
 		newGlue(s),
 		newSecurityHub(s),
 		newConfig(s),
+		newAccessAnalyzer(s),
 	}
 }
 
