@@ -1,0 +1,214 @@
+// Package demo shows rectify at work with no AWS account and no setup: it
+// starts the AWS simulator in-process, builds a small organization (a
+// central security account running rectify and a member account with
+// problems), delivers the events AWS would send, and reports what rectify
+// did, as the simulator's state shows it.
+//
+// Each scenario stages its "before" state through the AWS SDK, produces its
+// event, and describes the "after" state, so the demo grows with the
+// built-in playbooks.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/rectify-dev/rectify/internal/app"
+	"github.com/rectify-dev/rectify/internal/awssim"
+	"github.com/rectify-dev/rectify/internal/catalog"
+	"github.com/rectify-dev/rectify/internal/config"
+	"github.com/rectify-dev/rectify/internal/engine"
+	"github.com/rectify-dev/rectify/internal/store"
+)
+
+// Member is the member account the demo's problems are in.
+const Member = "444455556666"
+
+// Org is the simulated organization a scenario works in.
+type Org struct {
+	Sim *awssim.Server
+	// Topic is the security team's SNS topic in the central account.
+	Topic string
+}
+
+// Scenario is one thing going wrong in the member account and rectify
+// fixing it.
+type Scenario struct {
+	// Name is a short title.
+	Name string
+	// Stage creates the "before" state and returns the event AWS would
+	// deliver, and a description of the state before.
+	Stage func(ctx context.Context, org *Org) (event []byte, before string, err error)
+	// After describes the state after rectify handled the event.
+	After func(ctx context.Context, org *Org) (string, error)
+}
+
+// Options configure a demo run.
+type Options struct {
+	// DB is the SQLite file; empty means a new one in a temporary
+	// directory.
+	DB string
+	// Logger receives rectify's log; nil discards it.
+	Logger *slog.Logger
+}
+
+// Scenarios returns the demo's scenarios in the order they run.
+func Scenarios() []Scenario {
+	return []Scenario{exposedKeyScenario()}
+}
+
+// Run runs every scenario and writes the report to w.
+func Run(ctx context.Context, w io.Writer, opts Options) error {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sim := awssim.New(awssim.Options{Logger: log})
+	if err := sim.Listen("127.0.0.1:0"); err != nil {
+		return err
+	}
+	defer sim.Close()
+	org := &Org{Sim: sim}
+
+	db := opts.DB
+	if db == "" {
+		dir, err := os.MkdirTemp("", "rectify-demo-")
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		db = filepath.Join(dir, "rectify.db")
+	}
+	if err := org.setup(ctx); err != nil {
+		return fmt.Errorf("demo: set up the organization: %w", err)
+	}
+	a, err := org.rectify(ctx, db, log)
+	if err != nil {
+		return fmt.Errorf("demo: start rectify: %w", err)
+	}
+	defer a.Close()
+
+	fmt.Fprintf(w, "rectify demo\n============\n\n")
+	fmt.Fprintf(w, "AWS simulator at %s: central security account %s runs rectify;\n", sim.URL, sim.Account())
+	fmt.Fprintf(w, "member account %s trusts it through the role rectify-remediation (ExternalId).\n", Member)
+	fmt.Fprintf(w, "State: %s. Playbooks enabled: %s.\n", db, strings.Join(a.Engine.Playbooks(), ", "))
+
+	for i, sc := range Scenarios() {
+		fmt.Fprintf(w, "\n%d. %s\n%s\n", i+1, sc.Name, strings.Repeat("-", len(sc.Name)+3))
+		if err := org.play(ctx, w, a, sc); err != nil {
+			return fmt.Errorf("demo: %s: %w", sc.Name, err)
+		}
+	}
+	fmt.Fprintf(w, "\nEvery decision above is in the audit trail: rectify runs --config <file> / rectify runs show RUN_ID.\n")
+	return nil
+}
+
+// setup creates the organization's common parts.
+func (o *Org) setup(ctx context.Context) error {
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
+		o.Sim.Account() + `:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"demo-external-id"}}}]}`
+	if _, err := iam.NewFromConfig(o.Sim.Config(Member)).CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName: aws.String("rectify-remediation"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		return err
+	}
+	out, err := sns.NewFromConfig(o.Sim.Config("")).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("security-team")})
+	if err != nil {
+		return err
+	}
+	o.Topic = aws.ToString(out.TopicArn)
+	return nil
+}
+
+// rectify assembles rectify for the organization.
+func (o *Org) rectify(ctx context.Context, db string, log *slog.Logger) (*app.App, error) {
+	yml := fmt.Sprintf(`
+store: {path: %q}
+aws:
+  role_name: rectify-remediation
+  external_id: demo-external-id
+notify:
+  channels:
+    security: {type: sns, topic_arn: %q}
+  security_team: security
+`, db, o.Topic)
+	cfg, err := config.Parse("demo.yaml", []byte(yml))
+	if err != nil {
+		return nil, err
+	}
+	awsCfg := o.Sim.Config("")
+	return app.New(ctx, cfg, app.Options{AWS: &awsCfg, Builtin: catalog.FS(), Clock: o.Sim.Now, Logger: log})
+}
+
+// play runs one scenario.
+func (o *Org) play(ctx context.Context, w io.Writer, a *app.App, sc Scenario) error {
+	event, before, err := sc.Stage(ctx, o)
+	if err != nil {
+		return fmt.Errorf("stage: %w", err)
+	}
+	fmt.Fprintf(w, "Before: %s\n", before)
+	sent := len(o.Sim.SNSMessages(o.Topic))
+	start := time.Now()
+	res, err := a.Engine.Handle(ctx, event)
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(w, "Event %s: %s\n", res.EventID, res.Status)
+	for _, r := range res.Runs {
+		if err := o.printRun(ctx, w, a, r); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "Handled in %s (AWS calls included).\n", elapsed.Round(time.Millisecond))
+	after, err := sc.After(ctx, o)
+	if err != nil {
+		return fmt.Errorf("after: %w", err)
+	}
+	fmt.Fprintf(w, "After: %s\n", after)
+	for _, m := range o.Sim.SNSMessages(o.Topic)[sent:] {
+		fmt.Fprintf(w, "\nNotification to the security team (SNS %s):\n  Subject: %s\n%s\n", o.Topic, m.Subject, indent(m.Message, "  | "))
+	}
+	return nil
+}
+
+func (o *Org) printRun(ctx context.Context, w io.Writer, a *app.App, r engine.RunResult) error {
+	if r.RunID == "" {
+		fmt.Fprintf(w, "  playbook %s: skipped: %s\n", r.PlaybookID, r.Skipped)
+		return nil
+	}
+	fmt.Fprintf(w, "  playbook %s, run %s (mode %s): %s\n", r.PlaybookID, r.RunID, r.Mode, r.Status)
+	steps, err := a.Store.Steps(ctx, r.RunID)
+	if err != nil {
+		return err
+	}
+	for _, s := range steps {
+		fmt.Fprintf(w, "    step %-12s %-32s %-12s %s\n", s.Name, s.Action, s.Status, s.Message)
+	}
+	audit, err := a.Store.Audit(ctx, store.AuditFilter{RunID: r.RunID})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  audit trail:\n")
+	for _, e := range audit {
+		fmt.Fprintf(w, "    %s  %-10s %s\n", e.Time.Format("15:04:05.000"), e.Kind, e.Message)
+	}
+	return nil
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
+}
