@@ -61,7 +61,7 @@ func newAccessAnalyzer(s *Server) *serviceDef {
 	svc := &accessAnalyzerService{s: s, Analyzers: map[string]map[string]*aaAnalyzer{}}
 	s.accessAnalyzer = svc
 	return &serviceDef{
-		Name: "access-analyzer", Prefix: "access-analyzer", EventSource: "access-analyzer.amazonaws.com", Protocol: protoRESTJSON,
+		State: svc, Name: "access-analyzer", Prefix: "access-analyzer", EventSource: "access-analyzer.amazonaws.com", Protocol: protoRESTJSON,
 		REST: []restRoute{
 			{Method: http.MethodPut, Path: "/analyzer", Op: "CreateAnalyzer", Handler: svc.createAnalyzer},
 			{Method: http.MethodGet, Path: "/analyzer", Op: "ListAnalyzers", Handler: svc.listAnalyzers},

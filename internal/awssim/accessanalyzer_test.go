@@ -12,6 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	cfgtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/rectify-dev/rectify/internal/awssim"
 )
@@ -167,5 +173,74 @@ func TestAccessAnalyzerFindingsRoundTrip(t *testing.T) {
 	}
 	if _, err := cli.GetAnalyzer(ctx, &accessanalyzer.GetAnalyzerInput{AnalyzerName: aws.String("org-analyzer")}); !errors.As(err, &nf) {
 		t.Errorf("GetAnalyzer after delete: got %v, want ResourceNotFoundException", err)
+	}
+}
+
+// TestSnapshotRestoresSecurityServices checks that the state of CloudTrail,
+// Glue, Security Hub, Config and Access Analyzer survives Snapshot and
+// Restore.
+func TestSnapshotRestoresSecurityServices(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	sim := awssim.Start(t, fixedClock(now))
+	cfg := sim.Config(member)
+	if _, err := cloudtrail.NewFromConfig(cfg).CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String("b")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := glue.NewFromConfig(cfg).CreateDevEndpoint(ctx, &glue.CreateDevEndpointInput{EndpointName: aws.String("ep"), RoleArn: aws.String("arn:aws:iam::" + member + ":role/glue")}); err != nil {
+		t.Fatal(err)
+	}
+	finding := shtypes.AwsSecurityFinding{
+		SchemaVersion: aws.String("2018-10-08"), Id: aws.String("f-1"), ProductArn: aws.String("arn:aws:securityhub:us-east-1:" + member + ":product/" + member + "/default"),
+		GeneratorId: aws.String("g"), AwsAccountId: aws.String(member), CreatedAt: aws.String("2026-11-20T09:00:00Z"), UpdatedAt: aws.String("2026-11-20T09:00:00Z"),
+		Title: aws.String("t"), Description: aws.String("d"), Severity: &shtypes.Severity{Label: shtypes.SeverityLabelHigh},
+		Resources: []shtypes.Resource{{Type: aws.String("AwsS3Bucket"), Id: aws.String("arn:aws:s3:::b")}},
+	}
+	if out, err := securityhub.NewFromConfig(cfg).BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: []shtypes.AwsSecurityFinding{finding}}); err != nil || aws.ToInt32(out.SuccessCount) != 1 {
+		t.Fatalf("BatchImportFindings = %+v, %v", out, err)
+	}
+	if _, err := configservice.NewFromConfig(cfg).PutConfigRule(ctx, &configservice.PutConfigRuleInput{ConfigRule: &cfgtypes.ConfigRule{
+		ConfigRuleName: aws.String("r"), Source: &cfgtypes.Source{Owner: cfgtypes.OwnerAws, SourceIdentifier: aws.String("S3_BUCKET_PUBLIC_READ_PROHIBITED")},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := accessanalyzer.NewFromConfig(cfg).CreateAnalyzer(ctx, &accessanalyzer.CreateAnalyzerInput{AnalyzerName: aws.String("a"), Type: aatypes.TypeAccount}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := sim.AddAccessAnalyzerFinding(member, "us-east-1", "a", awssim.AccessAnalyzerFinding{Resource: "arn:aws:s3:::b", ResourceType: "AWS::S3::Bucket"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	snap, err := sim.Snapshot()
+	if err != nil {
+		t.Fatalf("Snapshot: %v", err)
+	}
+	restored := awssim.Start(t, fixedClock(now))
+	if err := restored.Restore(snap); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	rcfg := restored.Config(member)
+	if _, err := cloudtrail.NewFromConfig(rcfg).GetTrail(ctx, &cloudtrail.GetTrailInput{Name: aws.String("main")}); err != nil {
+		t.Errorf("restored trail: %v", err)
+	}
+	restored.Advance(3 * time.Minute)
+	if ep, err := glue.NewFromConfig(rcfg).GetDevEndpoint(ctx, &glue.GetDevEndpointInput{EndpointName: aws.String("ep")}); err != nil || aws.ToString(ep.DevEndpoint.Status) != "READY" {
+		t.Errorf("restored dev endpoint = %+v, %v; want READY after the delay", ep, err)
+	}
+	if out, err := securityhub.NewFromConfig(rcfg).GetFindings(ctx, &securityhub.GetFindingsInput{}); err != nil || len(out.Findings) != 1 {
+		t.Errorf("restored findings = %+v, %v", out, err)
+	}
+	if out, err := configservice.NewFromConfig(rcfg).DescribeConfigRules(ctx, &configservice.DescribeConfigRulesInput{ConfigRuleNames: []string{"r"}}); err != nil || len(out.ConfigRules) != 1 {
+		t.Errorf("restored config rule = %+v, %v", out, err)
+	}
+	if out, err := accessanalyzer.NewFromConfig(rcfg).GetFinding(ctx, &accessanalyzer.GetFindingInput{
+		AnalyzerArn: aws.String("arn:aws:access-analyzer:us-east-1:" + member + ":analyzer/a"), Id: aws.String(f.ID),
+	}); err != nil || aws.ToString(out.Finding.Resource) != "arn:aws:s3:::b" {
+		t.Errorf("restored access analyzer finding = %+v, %v", out, err)
+	}
+	// The seeding helper works on the restored Server.
+	if _, err := restored.AddAccessAnalyzerFinding(member, "us-east-1", "a", awssim.AccessAnalyzerFinding{Resource: "arn:aws:s3:::c", ResourceType: "AWS::S3::Bucket"}); err != nil {
+		t.Errorf("AddAccessAnalyzerFinding after Restore: %v", err)
 	}
 }

@@ -42,7 +42,7 @@ type ctTrail struct {
 func newCloudTrail(s *Server) *serviceDef {
 	svc := &cloudTrailService{s: s, Trails: map[string]map[string]*ctTrail{}}
 	return &serviceDef{
-		Name: "cloudtrail", EventSource: "cloudtrail.amazonaws.com", Protocol: protoJSON11,
+		State: svc, Name: "cloudtrail", EventSource: "cloudtrail.amazonaws.com", Protocol: protoJSON11,
 		// aws-sdk-go-v2 sends "CloudTrail_20131101.<Operation>".
 		TargetPrefix: "CloudTrail_20131101",
 		JSON: map[string]jsonHandler{

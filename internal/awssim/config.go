@@ -48,7 +48,7 @@ type configEvaluation struct {
 func newConfig(s *Server) *serviceDef {
 	svc := &configService{s: s, Rules: map[string]map[string]*configRule{}}
 	return &serviceDef{
-		Name: "config", EventSource: "config.amazonaws.com", Protocol: protoJSON11, TargetPrefix: "StarlingDoveService",
+		State: svc, Name: "config", EventSource: "config.amazonaws.com", Protocol: protoJSON11, TargetPrefix: "StarlingDoveService",
 		JSON: map[string]jsonHandler{
 			"PutConfigRule":                      svc.putConfigRule,
 			"DescribeConfigRules":                svc.describeConfigRules,

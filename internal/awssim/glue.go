@@ -55,7 +55,7 @@ type glueSecurityConfig struct {
 func newGlue(s *Server) *serviceDef {
 	svc := &glueService{s: s, Endpoints: map[string]map[string]*glueDevEndpoint{}, SecurityConfigs: map[string]map[string]*glueSecurityConfig{}}
 	return &serviceDef{
-		Name: "glue", EventSource: "glue.amazonaws.com", Protocol: protoJSON11, TargetPrefix: "AWSGlue",
+		State: svc, Name: "glue", EventSource: "glue.amazonaws.com", Protocol: protoJSON11, TargetPrefix: "AWSGlue",
 		JSON: map[string]jsonHandler{
 			"CreateDevEndpoint":           svc.createDevEndpoint,
 			"GetDevEndpoint":              svc.getDevEndpoint,

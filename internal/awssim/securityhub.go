@@ -32,7 +32,7 @@ type securityHubService struct {
 func newSecurityHub(s *Server) *serviceDef {
 	svc := &securityHubService{s: s, Findings: map[string]map[string]map[string]any{}, Disabled: map[string]bool{}, Subscribed: map[string]time.Time{}}
 	return &serviceDef{
-		Name: "securityhub", EventSource: "securityhub.amazonaws.com", Protocol: protoRESTJSON,
+		State: svc, Name: "securityhub", EventSource: "securityhub.amazonaws.com", Protocol: protoRESTJSON,
 		REST: []restRoute{
 			{Method: http.MethodPost, Path: "/findings/import", Op: "BatchImportFindings", Handler: svc.batchImportFindings},
 			{Method: http.MethodPatch, Path: "/findings/batchupdate", Op: "BatchUpdateFindings", Handler: svc.batchUpdateFindings},
