@@ -9,6 +9,7 @@ func Builtin() (*Registry, error) {
 	for _, group := range [][]Spec{
 		iamActions(),
 		cloudtrailActions(),
+		ec2Actions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {
