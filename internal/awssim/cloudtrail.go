@@ -206,13 +206,17 @@ func (svc *cloudTrailService) lookupEvents(c *call, body []byte) (any, error) {
 	if in.EventCategory == "insight" {
 		return out, nil
 	}
+	// Event history covers the last 90 days.
+	if horizon := c.now.Add(-90 * 24 * time.Hour); start.Before(horizon) {
+		start = horizon
+	}
 	for ; i >= 0; i-- {
 		r := recs[i]
 		t := r.Time()
 		if !end.IsZero() && t.After(end) {
 			continue
 		}
-		if !start.IsZero() && t.Before(start) {
+		if t.Before(start) {
 			break
 		}
 		if match != nil && !match(r) {

@@ -52,6 +52,8 @@ func TestCloudTrailLookupEventsByUserWindowAndPages(t *testing.T) {
 			sim.RecordActivity(member, "us-east-1", userRecord(member, "bob", "AKIABOBEXAMPLE000001", "iam.amazonaws.com", "ListUsers", at.Add(time.Minute), true))
 		}
 	}
+	// History older than 90 days is not returned.
+	sim.RecordActivity(member, "us-east-1", userRecord(member, "alice", "AKIAALICEEXAMPLE0001", "s3.amazonaws.com", "ListBuckets", now.Add(-91*24*time.Hour), true))
 	// A record in another region and another account stay apart.
 	sim.RecordActivity(member, "eu-west-1", userRecord(member, "alice", "AKIAALICEEXAMPLE0001", "s3.amazonaws.com", "ListBuckets", now.Add(-time.Hour), true))
 	sim.RecordActivity(awssim.DefaultAccount, "us-east-1", userRecord(awssim.DefaultAccount, "alice", "AKIAALICEEXAMPLE0001", "s3.amazonaws.com", "ListBuckets", now.Add(-time.Hour), true))
@@ -145,6 +147,7 @@ func TestCloudTrailLookupEventsByUserWindowAndPages(t *testing.T) {
 		want  int
 	}{
 		{cttypes.LookupAttributeKeyUsername, "bob", 8},
+		{cttypes.LookupAttributeKeyUsername, "alice", 48},
 		{cttypes.LookupAttributeKeyAccessKeyId, "AKIABOBEXAMPLE000001", 8},
 		{cttypes.LookupAttributeKeyEventSource, "ec2.amazonaws.com", 12},
 		{cttypes.LookupAttributeKeyResourceName, "arn:aws:cloudtrail:us-east-1:" + member + ":trail/org-trail", 1},
