@@ -20,13 +20,10 @@ import (
 	"github.com/rectify-dev/rectify/internal/store"
 )
 
-const member = "444455556666"
-
 // world is a central account running rectify and a member account with an
 // exposed key, in the simulator.
 type world struct {
-	sim   *awssim.Server
-	topic string
+	*harness
 	key   string
 	event []byte
 }
@@ -34,16 +31,9 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	sim := awssim.Start(t)
-	w := &world{sim: sim}
-
-	// The member account trusts the central account's rectify role.
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
-		awssim.DefaultAccount + `:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"org-ext-id"}}}]}`
+	w := &world{harness: newHarness(t)}
+	sim := w.sim
 	miam := iam.NewFromConfig(sim.Config(member))
-	if _, err := miam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("rectify-remediation"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := miam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("ci-deployer")}); err != nil {
 		t.Fatal(err)
 	}
@@ -73,51 +63,14 @@ func newWorld(t *testing.T) *world {
 			EventSource: c.source, EventName: c.name, AWSRegion: "us-east-1", SourceIPAddress: c.ip, ErrorCode: c.errorCode})
 	}
 
-	out, err := sns.NewFromConfig(sim.Config("")).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("security")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.topic = aws.ToString(out.TopicArn)
-
-	raw, err := os.ReadFile(filepath.Join("testdata", "ta-exposed-access-keys", "event.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.event = []byte(strings.ReplaceAll(string(raw), "AKIAIOSFODNN7EXAMPLE", w.key))
+	w.event = fixture(t, "ta-exposed-access-keys", "event.json", "AKIAIOSFODNN7EXAMPLE", w.key)
 	return w
-}
-
-// rectify assembles rectify as a user configures it, with its state in dir.
-func (w *world) rectify(t *testing.T, dir, extra string) *app.App {
-	t.Helper()
-	yml := fmt.Sprintf(`
-store: {path: %s}
-aws:
-  role_name: rectify-remediation
-  external_id: org-ext-id
-  max_attempts: 5
-notify:
-  channels:
-    security: {type: sns, topic_arn: %q}
-  security_team: security
-%s`, filepath.Join(dir, "rectify.db"), w.topic, extra)
-	cfg, err := config.Parse("rectify.yaml", []byte(yml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	awsCfg := w.sim.Config("")
-	a, err := app.New(context.Background(), cfg, app.Options{AWS: &awsCfg, Builtin: catalog.FS(), Clock: w.sim.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return a
 }
 
 func TestExposedAccessKeyWorkflow(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	a := w.rectify(t, t.TempDir(), "")
+	a := w.rectify(t, "")
 
 	res, err := a.Engine.Handle(ctx, w.event)
 	if err != nil {
@@ -179,7 +132,7 @@ func TestExposedAccessKeyWorkflow(t *testing.T) {
 func TestExposedAccessKeyDeactivateOnly(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	a := w.rectify(t, t.TempDir(), `
+	a := w.rectify(t, `
 playbooks:
   overrides:
     ta-exposed-access-keys: {params: {delete_key: false}}
@@ -199,13 +152,9 @@ playbooks:
 func TestExposedAccessKeyOtherEventsDoNotFire(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	a := w.rectify(t, t.TempDir(), "")
+	a := w.rectify(t, "")
 	for _, f := range []string{"event-status-ok.json", "event-other-check.json"} {
-		raw, err := os.ReadFile(filepath.Join("testdata", "ta-exposed-access-keys", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := a.Engine.Handle(ctx, []byte(strings.ReplaceAll(string(raw), "AKIAIOSFODNN7EXAMPLE", w.key)))
+		res, err := a.Engine.Handle(ctx, fixture(t, "ta-exposed-access-keys", f, "AKIAIOSFODNN7EXAMPLE", w.key))
 		if err != nil || res.Status != store.EventUnmatched {
 			t.Errorf("%s: %+v, %v; want unmatched", f, res, err)
 		}

@@ -1,0 +1,98 @@
+package catalog_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/rectify-dev/rectify/internal/app"
+	"github.com/rectify-dev/rectify/internal/awssim"
+	"github.com/rectify-dev/rectify/internal/catalog"
+	"github.com/rectify-dev/rectify/internal/config"
+)
+
+// The end-to-end tests of the built-in playbooks run rectify as a user
+// deploys it: in a central account (the simulator's default account), with
+// a remediation role in each member account that trusts the central
+// account, and a security team SNS topic.
+
+const member = "444455556666"
+
+// harness is a simulated organization with rectify in its central account.
+type harness struct {
+	sim   *awssim.Server
+	topic string // the security team's SNS topic in the central account
+}
+
+func newHarness(t *testing.T, opts ...func(*awssim.Options)) *harness {
+	t.Helper()
+	ctx := context.Background()
+	sim := awssim.Start(t, opts...)
+	h := &harness{sim: sim}
+	h.memberRole(t, member)
+	out, err := sns.NewFromConfig(sim.Config("")).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("security")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.topic = aws.ToString(out.TopicArn)
+	return h
+}
+
+// memberRole creates rectify's remediation role in account, trusting the
+// central account with the external ID org-ext-id.
+func (h *harness) memberRole(t *testing.T, account string) {
+	t.Helper()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
+		awssim.DefaultAccount + `:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"org-ext-id"}}}]}`
+	_, err := iam.NewFromConfig(h.sim.Config(account)).CreateRole(context.Background(), &iam.CreateRoleInput{
+		RoleName: aws.String("rectify-remediation"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rectify assembles rectify from a configuration, with extra YAML appended
+// (e.g. playbook overrides), keeping its state in a temporary directory.
+func (h *harness) rectify(t *testing.T, extra string) *app.App {
+	t.Helper()
+	yml := fmt.Sprintf(`
+store: {path: %s}
+aws:
+  role_name: rectify-remediation
+  external_id: org-ext-id
+  max_attempts: 5
+notify:
+  channels:
+    security: {type: sns, topic_arn: %q}
+  security_team: security
+%s`, filepath.Join(t.TempDir(), "rectify.db"), h.topic, extra)
+	cfg, err := config.Parse("rectify.yaml", []byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsCfg := h.sim.Config("")
+	a, err := app.New(context.Background(), cfg, app.Options{AWS: &awsCfg, Builtin: catalog.FS(), Clock: h.sim.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+// fixture reads testdata/<playbook>/<file>, replacing each old string of
+// replace with its new one (old1, new1, old2, new2, ...).
+func fixture(t *testing.T, playbook, file string, replace ...string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", playbook, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(strings.NewReplacer(replace...).Replace(string(raw)))
+}
