@@ -2,21 +2,14 @@ package catalog_test
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/rectify-dev/rectify/internal/app"
 	"github.com/rectify-dev/rectify/internal/awssim"
-	"github.com/rectify-dev/rectify/internal/catalog"
-	"github.com/rectify-dev/rectify/internal/config"
 	"github.com/rectify-dev/rectify/internal/store"
 )
 
