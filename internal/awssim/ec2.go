@@ -2533,7 +2533,7 @@ func (svc *ec2Service) modifySnapshotAttribute(c *call, in url.Values) (any, err
 	}
 	c.trailParams = map[string]any{"snapshotId": sn.ID, "createVolumePermission": cvp, "attributeType": "CREATE_VOLUME_PERMISSION"}
 	c.trailResponse = map[string]any{"requestId": c.requestID, "_return": true}
-	return nil, nil
+	return xReturn{true}, nil
 }
 
 func (svc *ec2Service) deleteSnapshot(c *call, in url.Values) (any, error) {
@@ -2651,9 +2651,11 @@ func (svc *ec2Service) runInstances(c *call, in url.Values) (any, error) {
 	if minCount < 1 || maxCount < minCount {
 		return nil, errEC2Value("MinCount (%d) and MaxCount (%d) must be at least 1 and MinCount must not exceed MaxCount", minCount, maxCount)
 	}
-	if maxCount > 20 {
-		maxCount = max(minCount, 20)
+	const instanceQuota = 20
+	if minCount > instanceQuota {
+		return nil, ec2Err("InstanceLimitExceeded", "You have requested more instances (%d) than your current instance limit of %d allows.", minCount, instanceQuota)
 	}
+	maxCount = min(maxCount, instanceQuota)
 	typ := in.Get("InstanceType")
 	if typ == "" {
 		typ = "m1.small"

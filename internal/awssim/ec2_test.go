@@ -3,6 +3,8 @@ package awssim_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strconv"
@@ -872,6 +874,10 @@ func TestEC2InstancesIsolate(t *testing.T) {
 	_, err = cli.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-1"), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
 		SubnetId: sn.Subnet.SubnetId, SecurityGroupIds: []string{"sg-00000000000000000"}})
 	wantCode(t, "RunInstances with a missing group", err, "InvalidGroup.NotFound")
+	_, err = cli.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-1"), MinCount: aws.Int32(1000000), MaxCount: aws.Int32(1000000), SubnetId: sn.Subnet.SubnetId})
+	wantCode(t, "RunInstances over the quota", err, "InstanceLimitExceeded")
+	_, err = cli.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("img-1"), MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: sn.Subnet.SubnetId})
+	wantCode(t, "RunInstances with a malformed image id", err, "InvalidAMIID.Malformed")
 
 	for _, tc := range []struct {
 		name    string
@@ -1040,4 +1046,45 @@ func TestEC2StateSurvivesSnapshotRestore(t *testing.T) {
 	if strings.Join(keysOf(after), ",") != strings.Join(keysOf(before), ",") || after["out -1 -1--1 0.0.0.0/0"] != before["out -1 -1--1 0.0.0.0/0"] {
 		t.Errorf("rules after restore %v, before %v", after, before)
 	}
+}
+
+// FuzzEC2Query sends arbitrary EC2 query parameters: every request gets an
+// answer in EC2's shape, never a server fault.
+func FuzzEC2Query(f *testing.F) {
+	for _, seed := range []string{
+		"Action=CreateVpc&CidrBlock=10.0.0.0/16",
+		"Action=CreateSecurityGroup&GroupName=a&GroupDescription=b&VpcId=vpc-1",
+		"Action=AuthorizeSecurityGroupIngress&GroupId=sg-1&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=22&IpPermissions.1.ToPort=22&IpPermissions.1.IpRanges.1.CidrIp=0.0.0.0/0",
+		"Action=RevokeSecurityGroupIngress&GroupId=sg-1&SecurityGroupRuleId.1=sgr-1",
+		"Action=ModifySnapshotAttribute&SnapshotId=snap-1&CreateVolumePermission.Add.1.Group=all",
+		"Action=RunInstances&ImageId=ami-1&MinCount=1&MaxCount=99999999",
+		"Action=DescribeInstances&Filter.1.Name=tag:Name&Filter.1.Value.1=*a?",
+		"Action=CreateTags&ResourceId.1=sg-1&Tag.1.Key=k",
+	} {
+		f.Add(seed)
+	}
+	sim := awssim.New(awssim.Options{SkipSignatureCheck: true})
+	key, _ := sim.AdminKeys(awssim.DefaultAccount)
+	auth := "AWS4-HMAC-SHA256 Credential=" + key + "/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"
+	// Some state for the fuzzed calls to find.
+	for _, body := range []string{"Action=CreateDefaultVpc", "Action=CreateSecurityGroup&GroupName=a&GroupDescription=b"} {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		req.Header.Set("Authorization", auth)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		sim.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			f.Fatalf("%s: status %d: %s", body, rec.Code, rec.Body)
+		}
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		req.Header.Set("Authorization", auth)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		sim.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%q: status %d: %s", body, rec.Code, rec.Body)
+		}
+	})
 }
