@@ -18,6 +18,9 @@ type Error struct {
 	QueryCode string
 	// Fields are extra elements of REST-XML error bodies (e.g. BucketName).
 	Fields map[string]string
+	// Extra are extra members of JSON error bodies (e.g. DynamoDB's Item
+	// and CancellationReasons).
+	Extra map[string]any
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

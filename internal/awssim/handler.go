@@ -330,7 +330,11 @@ func (s *Server) writeError(c *call, e *Error) {
 			w.Header().Set("x-amzn-query-error", e.QueryCode+";"+typ)
 		}
 		w.WriteHeader(status)
-		b, _ := json.Marshal(map[string]string{"__type": e.Code, "message": e.Message})
+		body := map[string]any{"__type": e.Code, "message": e.Message}
+		for k, v := range e.Extra {
+			body[k] = v
+		}
+		b, _ := json.Marshal(body)
 		w.Write(b)
 	case protoRESTJSON:
 		w.Header().Set("Content-Type", "application/json")

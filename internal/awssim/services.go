@@ -14,6 +14,8 @@ func newServices(s *Server) []*serviceDef {
 		s3Def, newS3Control(s, s3),
 		sqsDef, newSNS(s, sqs),
 		newCloudTrail(s),
+		newLambda(s),
+		newDynamoDB(s),
 		newKMS(s),
 		newGlue(s),
 		newSecurityHub(s),
