@@ -32,6 +32,9 @@ type expectations struct {
 	Events map[string]struct {
 		Fires bool                      `yaml:"fires"`
 		Steps map[string]map[string]any `yaml:"steps"`
+		// Outputs stands in for the outputs of earlier steps, which
+		// step conditions and templates may read.
+		Outputs map[string]map[string]any `yaml:"outputs"`
 	} `yaml:"events"`
 }
 
@@ -129,6 +132,7 @@ func TestFixtures(t *testing.T) {
 					if want.Steps == nil {
 						return
 					}
+					vars.Steps = want.Outputs
 					checkSteps(t, reg, pb, vars, want.Steps)
 				})
 			}
