@@ -153,10 +153,7 @@ func (e *env) exposedKey(account string) (event []byte, keyID string) {
 		e.t.Fatal(err)
 	}
 	keyID = aws.ToString(k.AccessKey.AccessKeyId)
-	raw, err := os.ReadFile("../../../shared/events/ta-exposed-access-keys.json")
-	if err != nil {
-		raw, err = os.ReadFile(filepath.Join("testdata", "ta-exposed-access-keys.json"))
-	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "ta-exposed-access-keys.json"))
 	if err != nil {
 		e.t.Fatal(err)
 	}
