@@ -10,6 +10,10 @@ func Builtin() (*Registry, error) {
 		iamActions(),
 		cloudtrailActions(),
 		ec2Actions(),
+		glueActions(),
+		iamSessionActions(),
+		ec2InstanceActions(),
+		accessAnalyzerActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

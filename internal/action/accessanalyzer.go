@@ -1,0 +1,53 @@
+package action
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
+	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
+)
+
+// IAM Access Analyzer actions.
+
+func accessAnalyzerActions() []Spec {
+	return []Spec{{
+		Name:        "accessanalyzer.archive-finding",
+		Description: "Archive an IAM Access Analyzer finding, marking the access it reports as intended.",
+		Params: []Param{
+			{Name: "analyzer_arn", Type: String, Required: true, Description: "the ARN of the analyzer that reported the finding"},
+			{Name: "finding_id", Type: String, Required: true, Description: "the finding's ID"},
+		},
+		Operations: []string{"access-analyzer:GetFinding", "access-analyzer:UpdateFindings"},
+		Describe: func(in Input) string {
+			return fmt.Sprintf("archive Access Analyzer finding %s of analyzer %s", in.String("finding_id"), in.String("analyzer_arn"))
+		},
+		Run: archiveFinding,
+	}}
+}
+
+func archiveFinding(ctx context.Context, in Input) (Result, error) {
+	analyzer, id := in.String("analyzer_arn"), in.String("finding_id")
+	cli := accessanalyzer.NewFromConfig(in.AWS)
+	f, err := cli.GetFinding(ctx, &accessanalyzer.GetFindingInput{AnalyzerArn: aws.String(analyzer), Id: aws.String(id)})
+	if IsNotFound(err) {
+		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("finding %s of %s no longer exists", id, analyzer)}, nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("get finding %s of %s: %w", id, analyzer, err)
+	}
+	if st := f.Finding.Status; st != aatypes.FindingStatusActive {
+		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("finding %s is already %s", id, st),
+			Output: map[string]any{"status": string(st)}}, nil
+	}
+	_, err = cli.UpdateFindings(ctx, &accessanalyzer.UpdateFindingsInput{AnalyzerArn: aws.String(analyzer), Ids: []string{id},
+		Status: aatypes.FindingStatusUpdateArchived})
+	if IsNotFound(err) {
+		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("finding %s of %s no longer exists", id, analyzer)}, nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("archive finding %s of %s: %w", id, analyzer, err)
+	}
+	return Result{Outcome: Changed, Message: fmt.Sprintf("finding %s archived", id), Output: map[string]any{"status": "ARCHIVED"}}, nil
+}
