@@ -14,6 +14,7 @@ func newServices(s *Server) []*serviceDef {
 		s3Def, newS3Control(s, s3),
 		sqsDef, newSNS(s, sqs),
 		newCloudTrail(s),
+		newRDS(s),
 		newLambda(s),
 		newDynamoDB(s),
 		newKMS(s),
