@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -522,4 +523,72 @@ func TestS3ControlAccountPublicAccessBlock(t *testing.T) {
 	if !sim.Serves("s3:PutAccountPublicAccessBlock") || !sim.Serves("s3:PutBucketPolicy") {
 		t.Errorf("Operations lacks the S3 and S3 Control operations")
 	}
+}
+
+// rawRequest sends an unsigned-but-well-formed request as the default
+// account's administrator to a Server that skips signature checks.
+func rawRequest(t testing.TB, sim *awssim.Server, method, service, path string, header map[string]string, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, sim.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("request: %v", err)
+	}
+	id, _ := sim.AdminKeys(awssim.DefaultAccount)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+id+"/20261120/us-east-1/"+service+"/aws4_request, SignedHeaders=host;x-amz-date, Signature=00")
+	req.Header.Set("X-Amz-Date", "20261120T000000Z")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+func FuzzS3Requests(f *testing.F) {
+	sim := awssim.Start(f, func(o *awssim.Options) { o.SkipSignatureCheck = true })
+	if resp, b := rawRequest(f, sim, http.MethodPut, "s3", "/fuzz", nil, nil); resp.StatusCode != 200 {
+		f.Fatalf("CreateBucket: %d %s", resp.StatusCode, b)
+	}
+	for _, seed := range []struct {
+		method uint8
+		path   string
+		acl    string
+		body   string
+	}{
+		{1, "/fuzz?acl", "public-read", ""},
+		{1, "/fuzz?acl", "", `<AccessControlPolicy><Owner><ID>x</ID></Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`},
+		{1, "/fuzz?publicAccessBlock", "", `<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>`},
+		{1, "/fuzz?policy", "", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject"}]}`},
+		{1, "/fuzz?tagging", "", `<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>`},
+		{1, "/fuzz?encryption", "", `<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>`},
+		{1, "/fuzz?versioning", "", `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`},
+		{1, "/fuzz/a/b.txt", "", "data"},
+		{0, "/fuzz?list-type=2&max-keys=1&continuation-token=!!", "", ""},
+		{2, "/fuzz/a/b.txt", "", ""},
+		{3, "/fuzz", "", ""},
+		{0, "/", "", ""},
+	} {
+		f.Add(seed.method, seed.path, seed.acl, seed.body)
+	}
+	methods := []string{http.MethodGet, http.MethodPut, http.MethodDelete, http.MethodHead, http.MethodPost}
+	f.Fuzz(func(t *testing.T, method uint8, path, acl, body string) {
+		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " #\x00\r\n") {
+			return
+		}
+		if _, err := url.ParseRequestURI(path); err != nil {
+			return
+		}
+		h := map[string]string{}
+		if acl != "" && !strings.ContainsAny(acl, "\r\n\x00") {
+			h["X-Amz-Acl"] = acl
+		}
+		resp, b := rawRequest(t, sim, methods[int(method)%len(methods)], "s3", path, h, []byte(body))
+		if resp.StatusCode >= 500 {
+			t.Fatalf("%s: status %d: %s", path, resp.StatusCode, b)
+		}
+	})
 }

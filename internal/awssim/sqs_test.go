@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -450,4 +451,30 @@ func TestS3SQSSNSStateSurvivesSnapshot(t *testing.T) {
 	if msgs := sim2.SNSMessages(aws.ToString(topic.TopicArn)); len(msgs) != 1 || msgs[0].Message != "m" {
 		t.Errorf("restored SNS messages = %+v", msgs)
 	}
+}
+
+func FuzzSQSRequests(f *testing.F) {
+	sim := awssim.Start(f, func(o *awssim.Options) { o.SkipSignatureCheck = true })
+	ops := []string{"CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "GetQueueAttributes", "SetQueueAttributes",
+		"SendMessage", "SendMessageBatch", "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility", "PurgeQueue"}
+	hdr := func(op string) map[string]string {
+		return map[string]string{"X-Amz-Target": "AmazonSQS." + op, "Content-Type": "application/x-amz-json-1.0"}
+	}
+	resp, b := rawRequest(f, sim, http.MethodPost, "sqs", "/", hdr("CreateQueue"), []byte(`{"QueueName":"fuzz"}`))
+	if resp.StatusCode != 200 {
+		f.Fatalf("CreateQueue: %d %s", resp.StatusCode, b)
+	}
+	qurl := sim.URL + "/" + awssim.DefaultAccount + "/fuzz"
+	f.Add(uint8(6), `{"QueueUrl":"`+qurl+`","MessageBody":"hi","MessageAttributes":{"a":{"DataType":"Number","StringValue":"1"}}}`)
+	f.Add(uint8(5), `{"QueueUrl":"`+qurl+`","Attributes":{"RedrivePolicy":"{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:1:x\",\"maxReceiveCount\":\"a\"}"}}`)
+	f.Add(uint8(7), `{"QueueUrl":"`+qurl+`","Entries":[{"Id":"a","MessageBody":"x","DelaySeconds":-1}]}`)
+	f.Add(uint8(10), `{"QueueUrl":"`+qurl+`","ReceiptHandle":"AAAA","VisibilityTimeout":5}`)
+	f.Add(uint8(0), `{"QueueName":"x.fifo","Attributes":{"FifoQueue":"true"}}`)
+	f.Add(uint8(2), `{"MaxResults":1,"NextToken":"%%%"}`)
+	f.Fuzz(func(t *testing.T, op uint8, body string) {
+		resp, b := rawRequest(t, sim, http.MethodPost, "sqs", "/", hdr(ops[int(op)%len(ops)]), []byte(body))
+		if resp.StatusCode >= 500 {
+			t.Fatalf("%s %s: status %d: %s", ops[int(op)%len(ops)], body, resp.StatusCode, b)
+		}
+	})
 }
