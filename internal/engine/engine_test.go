@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -375,5 +376,52 @@ func TestCrashBeforeNotificationResumesAndNotifiesOnce(t *testing.T) {
 	runs, _ := st2.ListRuns(ctx, store.RunFilter{})
 	if len(runs) != 1 || runs[0].Status != store.RunSucceeded || !runs[0].Notified {
 		t.Errorf("runs = %+v", runs)
+	}
+}
+
+const userPlaybook = `
+id: test-new-user
+title: Look at new IAM users
+trigger:
+  source: [aws.iam]
+  detail-type: [AWS API Call via CloudTrail]
+  detail: {eventName: [CreateUser]}
+mode: dry-run
+steps:
+  - action: iam.delete-access-key
+    with: {user_name: "${detail.requestParameters.userName}", access_key_id: AKIAEXAMPLE}
+`
+
+func TestOwnSessionsDoNotTrigger(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	eng := e.engine(userPlaybook, nil)
+	event := func(id, arn string) []byte {
+		return []byte(`{"version":"0","id":"` + id + `","detail-type":"AWS API Call via CloudTrail","source":"aws.iam",
+"account":"444455556666","time":"2026-11-20T11:02:33Z","region":"us-east-1","resources":[],
+"detail":{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","arn":"` + arn + `","accountId":"444455556666"},
+"eventSource":"iam.amazonaws.com","eventName":"CreateUser","awsRegion":"us-east-1","requestParameters":{"userName":"mallory"},
+"recipientAccountId":"444455556666"}}`)
+	}
+	tests := []struct {
+		arn  string
+		want store.EventStatus
+	}{
+		{"arn:aws:sts::444455556666:assumed-role/rectify-remediation/rectify-01JABCDEF", store.EventIgnored},
+		{"arn:aws:sts::444455556666:assumed-role/Admin/alice", store.EventMatched},
+		{"arn:aws:sts::444455556666:assumed-role/rectify-remediation/rectifyish", store.EventMatched},
+	}
+	for i, tt := range tests {
+		res, err := eng.Handle(ctx, event(fmt.Sprintf("ev-%d", i), tt.arn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != tt.want {
+			t.Errorf("caller %s: status %s, want %s", tt.arn, res.Status, tt.want)
+		}
+		recs, _ := e.store.ListEvents(ctx, store.EventFilter{ID: fmt.Sprintf("ev-%d", i)})
+		if len(recs) != 1 || recs[0].Status != tt.want || (tt.want == store.EventIgnored && !strings.Contains(recs[0].Reason, "loop guard")) {
+			t.Errorf("caller %s: recorded %+v", tt.arn, recs)
+		}
 	}
 }
