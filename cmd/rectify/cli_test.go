@@ -354,3 +354,33 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+func TestApprove(t *testing.T) {
+	c := newCLI(t)
+	c.write("rectify.yaml", "version: 1\nstore:\n  path: state/rectify.db\nplaybooks:\n  overrides:\n    ta-exposed-access-keys: {mode: approve}\n")
+	ev, key := c.exposedKey("appr")
+	out, code := c.rectify("run", ev)
+	if code != 0 {
+		t.Fatalf("run exit %d:\n%s", code, out)
+	}
+	contains(t, "run", out, "mode:   approve", "status: awaiting_approval")
+	if s := c.keyStatus(key); s != string(iamtypes.StatusTypeActive) {
+		t.Errorf("before approval the key is %s, want Active", s)
+	}
+	out, _ = c.rectify("runs", "--status", "awaiting_approval")
+	runID := regexp.MustCompile(`(?m)^(\S{26})\s`).FindStringSubmatch(out)
+	if runID == nil {
+		t.Fatalf("runs lists no run awaiting approval:\n%s", out)
+	}
+	out, code = c.rectify("approve", runID[1], "--by", "alice")
+	if code != 0 {
+		t.Fatalf("approve exit %d:\n%s", code, out)
+	}
+	contains(t, "approve", out, "status:   succeeded", "approved by alice")
+	if s := c.keyStatus(key); s != "gone" {
+		t.Errorf("after approval the key is %s, want gone", s)
+	}
+	if out, code := c.rectify("approve", runID[1]); code == 0 || !strings.Contains(out, "not awaiting approval") {
+		t.Errorf("second approve = %d:\n%s", code, out)
+	}
+}

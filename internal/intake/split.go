@@ -74,7 +74,7 @@ func splitBytes(data []byte, yield func(item) bool) {
 	if i := bytes.IndexByte(first, '\n'); i >= 0 {
 		first, rest = first[:i], first[i+1:]
 	}
-	if len(bytes.TrimSpace(rest)) > 0 && json.Valid(first) {
+	if len(trimSpace(rest)) > 0 && json.Valid(first) {
 		// The error of a bytes.Reader is never anything but io.EOF.
 		_ = splitLines(bytes.NewReader(data[start:]), int64(start), lineAt(data, start), yield)
 		return
@@ -86,7 +86,7 @@ func splitBytes(data []byte, yield func(item) bool) {
 // array that is not valid JSON is yielded whole, as one (malformed) event.
 func splitArray(data []byte, start int, yield func(item) bool) {
 	if !json.Valid(data[start:]) {
-		yield(item{raw: bytes.TrimSpace(data[start:]), line: lineAt(data, start), end: int64(len(data))})
+		yield(item{raw: trimSpace(data[start:]), line: lineAt(data, start), end: int64(len(data))})
 		return
 	}
 	dec := json.NewDecoder(bytes.NewReader(data[start:]))
@@ -122,7 +122,7 @@ func splitValues(data []byte, start int, yield func(item) bool) {
 		}
 		if err != nil {
 			at := prev + leadingSpace(data[prev:])
-			yield(item{raw: bytes.TrimSpace(data[at:]), line: ls.at(at), index: i, end: int64(len(data))})
+			yield(item{raw: trimSpace(data[at:]), line: ls.at(at), index: i, end: int64(len(data))})
 			return
 		}
 		end := start + int(dec.InputOffset())
@@ -157,7 +157,7 @@ func splitLines(r io.Reader, offset int64, line int, yield func(item) bool) erro
 			it = item{line: line, index: index, end: offset,
 				err: fmt.Errorf("line is longer than %d bytes; skipped", MaxLine)}
 		default:
-			text = bytes.TrimSpace(text)
+			text = trimSpace(text)
 			if len(text) == 0 {
 				if err != nil {
 					return ignoreEOF(err)
@@ -204,6 +204,15 @@ func readLine(br *bufio.Reader, max int) (text []byte, n int64, tooLong bool, er
 		text = bytes.TrimSuffix(text, []byte("\n"))
 		return text, n, tooLong, err
 	}
+}
+
+// trimSpace removes JSON whitespace from both ends of b.
+func trimSpace(b []byte) []byte {
+	b = b[leadingSpace(b):]
+	for len(b) > 0 && leadingSpace(b[len(b)-1:]) == 1 {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 func leadingSpace(b []byte) int {

@@ -93,3 +93,36 @@ func TestLines(t *testing.T) {
 		t.Errorf("lineAt = %d, want 4", got)
 	}
 }
+
+// FuzzSplit checks the invariants of splitting: no panic, every event is
+// non-empty, lines and offsets only grow and stay within the input, and
+// indexes count up from 0.
+func FuzzSplit(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, "[1,2]", "{}\n{}\n", "{\n}\n{", "\xef\xbb\xbf[{}]", "x\n\n{}", `[{"a":[1,{}]}, "x"]`} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, lines bool) {
+		format := Auto
+		if lines {
+			format = Lines
+		}
+		lastLine, lastEnd, next := 0, int64(0), 0
+		err := split(bytes.NewReader(data), format, func(it item) bool {
+			if it.err == nil && len(trimSpace(it.raw)) == 0 {
+				t.Fatalf("empty event in %q", data)
+			}
+			if it.line < max(lastLine, 1) || it.end < lastEnd || it.end > int64(len(data)) {
+				t.Fatalf("item %+v after line %d, end %d in %d bytes", it, lastLine, lastEnd, len(data))
+			}
+			if it.index != next {
+				t.Fatalf("index %d, want %d", it.index, next)
+			}
+			lastLine, lastEnd, next = it.line, it.end, next+1
+			return true
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
