@@ -569,3 +569,37 @@ func TestDynamoDBExpressions(t *testing.T) {
 		})
 	}
 }
+
+func TestDynamoDBStateSurvivesSnapshot(t *testing.T) {
+	ctx := context.Background()
+	sim, cli := newDynamoTable(t)
+	item := map[string]av{"pk": ddbS("p"), "sk": ddbS("s"), "status": ddbS("open"), "started": ddbN("5"),
+		"m": &ddbtypes.AttributeValueMemberM{Value: map[string]av{"l": &ddbtypes.AttributeValueMemberL{Value: []av{}}, "b": &ddbtypes.AttributeValueMemberB{Value: []byte("x")}}},
+		"ns": &ddbtypes.AttributeValueMemberNS{Value: []string{"1.5"}}}
+	if _, err := cli.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("runs"), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := sim.Snapshot()
+	if err != nil {
+		t.Fatalf("Snapshot: %v", err)
+	}
+	sim.Reset()
+	if _, err := cli.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("runs")}); apiCode(err) != "ResourceNotFoundException" {
+		t.Fatalf("DescribeTable after Reset error = %v", err)
+	}
+	if err := sim.Restore(snap); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	got, err := cli.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("runs"), Key: map[string]av{"pk": ddbS("p"), "sk": ddbS("s")}})
+	if err != nil || len(got.Item) != len(item) {
+		t.Fatalf("GetItem after Restore = %v, %v", got.Item, err)
+	}
+	if l := got.Item["m"].(*ddbtypes.AttributeValueMemberM).Value["l"].(*ddbtypes.AttributeValueMemberL).Value; len(l) != 0 {
+		t.Errorf("empty list after Restore = %v", l)
+	}
+	q, err := cli.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("runs"), IndexName: aws.String("by-status"), KeyConditionExpression: aws.String("#s = :o"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"}, ExpressionAttributeValues: map[string]av{":o": ddbS("open")}})
+	if err != nil || q.Count != 1 {
+		t.Errorf("index Query after Restore = %v, %v", q, err)
+	}
+}

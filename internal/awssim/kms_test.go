@@ -229,3 +229,27 @@ func TestKMSAliasesListsAndPolicy(t *testing.T) {
 		t.Errorf("PutKeyPolicy(bad) error = %v", err)
 	}
 }
+
+func TestKMSStateSurvivesSnapshot(t *testing.T) {
+	ctx := context.Background()
+	sim := awssim.Start(t)
+	cli := kms.NewFromConfig(sim.Config(""))
+	out, err := cli.CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: out.KeyMetadata.KeyId}); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := sim.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Restore(snap); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	st, err := cli.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: out.KeyMetadata.KeyId})
+	if err != nil || !st.KeyRotationEnabled {
+		t.Errorf("GetKeyRotationStatus after Restore = %+v, %v", st, err)
+	}
+}
