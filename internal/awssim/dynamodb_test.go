@@ -574,7 +574,7 @@ func TestDynamoDBStateSurvivesSnapshot(t *testing.T) {
 	ctx := context.Background()
 	sim, cli := newDynamoTable(t)
 	item := map[string]av{"pk": ddbS("p"), "sk": ddbS("s"), "status": ddbS("open"), "started": ddbN("5"),
-		"m": &ddbtypes.AttributeValueMemberM{Value: map[string]av{"l": &ddbtypes.AttributeValueMemberL{Value: []av{}}, "b": &ddbtypes.AttributeValueMemberB{Value: []byte("x")}}},
+		"m":  &ddbtypes.AttributeValueMemberM{Value: map[string]av{"l": &ddbtypes.AttributeValueMemberL{Value: []av{}}, "b": &ddbtypes.AttributeValueMemberB{Value: []byte("x")}}},
 		"ns": &ddbtypes.AttributeValueMemberNS{Value: []string{"1.5"}}}
 	if _, err := cli.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("runs"), Item: item}); err != nil {
 		t.Fatal(err)
