@@ -848,7 +848,7 @@ type ddbReadInput struct {
 	ExpressionAttributeNames  map[string]string
 	ExpressionAttributeValues map[string]ddbValue
 	ScanIndexForward          *bool
-	Limit                     int
+	Limit                     *int
 	ExclusiveStartKey         ddbItem
 	ConsistentRead            bool
 	Select                    string
@@ -991,8 +991,12 @@ func (svc *dynamoService) read(c *call, body []byte, isQuery bool) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	if in.Limit < 0 || (in.Limit == 0 && strings.Contains(string(body), `"Limit"`)) {
-		return nil, ddbValidation("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", in.Limit)
+	limit := 0
+	if in.Limit != nil {
+		if *in.Limit < 1 {
+			return nil, ddbValidation("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.Limit)
+		}
+		limit = *in.Limit
 	}
 	if (in.Segment == nil) != (in.TotalSegments == nil) || (in.TotalSegments != nil && (*in.TotalSegments < 1 || *in.Segment < 0 || *in.Segment >= *in.TotalSegments)) {
 		return nil, ddbValidation("The Segment parameter must be less than TotalSegments, and both must be set together")
@@ -1086,11 +1090,11 @@ func (svc *dynamoService) read(c *call, body []byte, isQuery bool) (any, error) 
 		out.Items = []ddbItem{}
 	}
 	for _, it := range cands {
-		if in.Limit > 0 && out.ScannedCount == in.Limit {
+		if limit > 0 && out.ScannedCount == limit {
 			break
 		}
 		out.ScannedCount++
-		if in.Limit > 0 && out.ScannedCount == in.Limit {
+		if limit > 0 && out.ScannedCount == limit {
 			out.LastEvaluatedKey = t.keyOnly(it, nil)
 			if v.index != nil {
 				out.LastEvaluatedKey = t.keyOnly(it, v.index.KeySchema)

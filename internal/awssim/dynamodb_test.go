@@ -302,6 +302,11 @@ func TestDynamoDBQueryScanPagination(t *testing.T) {
 		}
 	}
 
+	if _, err := cli.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("runs"), KeyConditionExpression: aws.String("pk = :p"), Limit: aws.Int32(0),
+		ExpressionAttributeValues: map[string]av{":p": ddbS("acct#1")}}); apiCode(err) != "ValidationException" {
+		t.Errorf("Query(Limit 0) error = %v, want ValidationException", err)
+	}
+
 	// Scan pages through everything, with and without a filter.
 	count := func(in *dynamodb.ScanInput) int {
 		in.TableName = aws.String("runs")
