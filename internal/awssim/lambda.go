@@ -51,14 +51,23 @@ func newLambda(s *Server) *serviceDef {
 		Name: "lambda", EventSource: "lambda.amazonaws.com", Protocol: protoRESTJSON,
 		State: svc,
 		REST: []restRoute{
-			{http.MethodPost, fn, "CreateFunction", svc.createFunction},
-			{http.MethodGet, fn, "ListFunctions", svc.listFunctions},
-			{http.MethodGet, fn + "/{FunctionName}", "GetFunction", svc.getFunction},
-			{http.MethodDelete, fn + "/{FunctionName}", "DeleteFunction", svc.deleteFunction},
-			{http.MethodPost, fn + "/{FunctionName}/policy", "AddPermission", svc.addPermission},
-			{http.MethodGet, fn + "/{FunctionName}/policy", "GetPolicy", svc.getPolicy},
-			{http.MethodDelete, fn + "/{FunctionName}/policy/{StatementId}", "RemovePermission", svc.removePermission},
+			{http.MethodPost, fn, "CreateFunction", lambdaEvent("CreateFunction20150331", svc.createFunction)},
+			{http.MethodGet, fn, "ListFunctions", lambdaEvent("ListFunctions20150331", svc.listFunctions)},
+			{http.MethodGet, fn + "/{FunctionName}", "GetFunction", lambdaEvent("GetFunction20150331v2", svc.getFunction)},
+			{http.MethodDelete, fn + "/{FunctionName}", "DeleteFunction", lambdaEvent("DeleteFunction20150331", svc.deleteFunction)},
+			{http.MethodPost, fn + "/{FunctionName}/policy", "AddPermission", lambdaEvent("AddPermission20150331v2", svc.addPermission)},
+			{http.MethodGet, fn + "/{FunctionName}/policy", "GetPolicy", lambdaEvent("GetPolicy20150331v2", svc.getPolicy)},
+			{http.MethodDelete, fn + "/{FunctionName}/policy/{StatementId}", "RemovePermission", lambdaEvent("RemovePermission20150331v2", svc.removePermission)},
 		},
+	}
+}
+
+// lambdaEvent records h's calls under CloudTrail's versioned event name
+// for the operation.
+func lambdaEvent(name string, h restHandler) restHandler {
+	return func(c *call) (int, any, error) {
+		c.trailEventName = name
+		return h(c)
 	}
 }
 

@@ -138,12 +138,13 @@ func TestLambdaResourcePolicy(t *testing.T) {
 		t.Errorf("GetPolicy after remove = %s, %v", aws.ToString(pol.Policy), err)
 	}
 
-	// AddPermission is recorded and published as a CloudTrail event.
+	// AddPermission is recorded and published as a CloudTrail event under
+	// the versioned name CloudTrail uses for it.
 	var found bool
 	for len(mu) > 0 {
 		ev := <-mu
 		d := eventDetailMap(t, ev)
-		if d["eventName"] == "AddPermission" {
+		if d["eventName"] == "AddPermission20150331v2" {
 			found = true
 			rp, _ := d["requestParameters"].(map[string]any)
 			if rp["functionName"] != "api" || rp["principal"] != "*" {

@@ -215,6 +215,9 @@ type call struct {
 	trailResources []TrailResource
 	// trailRegion overrides the region an event is recorded in.
 	trailRegion string
+	// trailEventName overrides the eventName recorded for the call (Lambda
+	// records versioned names such as "AddPermission20150331v2").
+	trailEventName string
 }
 
 // Account is the caller's account.

@@ -169,6 +169,9 @@ func (s *Server) recordLocked(c *call, values url.Values, herr error) []byte {
 		RecipientAccountID: c.caller.Account,
 		EventCategory:      "Management",
 	}
+	if c.trailEventName != "" {
+		rec.EventName = c.trailEventName
+	}
 	if herr != nil {
 		if e, ok := herr.(*Error); ok {
 			rec.ErrorCode, rec.ErrorMessage = e.Code, e.Message
