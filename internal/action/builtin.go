@@ -10,6 +10,7 @@ func Builtin() (*Registry, error) {
 		iamActions(),
 		cloudtrailActions(),
 		ec2Actions(),
+		s3Actions(),
 		glueActions(),
 		iamSessionActions(),
 		ec2InstanceActions(),

@@ -1,0 +1,611 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// S3 actions.
+//
+// Every call names the target's account as the expected bucket owner, so
+// a bucket that belongs to another account is never changed on the
+// strength of an event from this one.
+
+// The ACL grantee groups that make a bucket public.
+const (
+	s3AllUsersURI           = "http://acs.amazonaws.com/groups/global/AllUsers"
+	s3AuthenticatedUsersURI = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+)
+
+// S3 error codes the actions treat as "nothing to do".
+const (
+	codeNoSuchBucket       = "NoSuchBucket"
+	codeNoSuchBucketPolicy = "NoSuchBucketPolicy"
+	codeNoSuchPAB          = "NoSuchPublicAccessBlockConfiguration"
+	// codeACLNotSupported is returned for ACL calls on a bucket whose
+	// object ownership is BucketOwnerEnforced: ACLs are disabled and grant
+	// nothing.
+	codeACLNotSupported = "AccessControlListNotSupported"
+)
+
+var bucketParam = Param{Name: "bucket", Type: String, Required: true, Description: "the bucket's name"}
+
+func s3Actions() []Spec {
+	return []Spec{
+		{
+			Name: "s3.remove-public-policy-statements",
+			Description: "Remove from a bucket policy the Allow statements that grant access to everyone " +
+				"(Principal \"*\" or {\"AWS\": \"*\"}, or NotPrincipal) without a condition that restricts the caller " +
+				"to fixed networks, VPC endpoints, accounts, organizations or sources; delete the policy if nothing else is left.",
+			Params:     []Param{bucketParam},
+			Operations: []string{"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"},
+			Describe: func(in Input) string {
+				return fmt.Sprintf("remove the statements of bucket %s's policy in account %s that grant access to everyone without a restricting condition, deleting the policy if nothing else is left",
+					in.String("bucket"), in.Target.Account)
+			},
+			Run: removePublicPolicyStatements,
+		},
+		{
+			Name: "s3.make-acl-private",
+			Description: "Remove the grants of a bucket's ACL to the AllUsers and AuthenticatedUsers groups, " +
+				"keeping every other grant; a bucket whose ACLs are disabled (BucketOwnerEnforced) has nothing to remove.",
+			Params:     []Param{bucketParam},
+			Operations: []string{"s3:GetBucketAcl", "s3:PutBucketAcl"},
+			Describe: func(in Input) string {
+				return fmt.Sprintf("remove the AllUsers and AuthenticatedUsers grants from the ACL of bucket %s in account %s",
+					in.String("bucket"), in.Target.Account)
+			},
+			Run: makeACLPrivate,
+		},
+		{
+			Name: "s3.block-public-access",
+			Description: "Turn on a bucket's Block Public Access settings (all four by default). Settings " +
+				"already on stay on; a setting given as false is left as it is, never turned off.",
+			Params: []Param{
+				bucketParam,
+				{Name: "block_public_acls", Type: Bool, Default: true, Description: "turn on BlockPublicAcls"},
+				{Name: "ignore_public_acls", Type: Bool, Default: true, Description: "turn on IgnorePublicAcls"},
+				{Name: "block_public_policy", Type: Bool, Default: true, Description: "turn on BlockPublicPolicy"},
+				{Name: "restrict_public_buckets", Type: Bool, Default: true, Description: "turn on RestrictPublicBuckets"},
+			},
+			// The API operations are GetPublicAccessBlock and
+			// PutPublicAccessBlock; IAM and CloudTrail name them as below.
+			Operations: []string{"s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"},
+			Describe: func(in Input) string {
+				want := wantedBlock(in)
+				return fmt.Sprintf("turn on %s of bucket %s in account %s", joinOr(want.on(), ", ", "no Block Public Access setting"), in.String("bucket"), in.Target.Account)
+			},
+			Run: blockPublicAccess,
+		},
+	}
+}
+
+var accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+// expectedOwner returns the target's account for ExpectedBucketOwner, or
+// nil when the target does not name a valid account.
+func expectedOwner(in Input) *string {
+	if accountIDRE.MatchString(in.Target.Account) {
+		return aws.String(in.Target.Account)
+	}
+	return nil
+}
+
+func joinOr(s []string, sep, empty string) string {
+	if len(s) == 0 {
+		return empty
+	}
+	return strings.Join(s, sep)
+}
+
+// Bucket policy.
+
+func removePublicPolicyStatements(ctx context.Context, in Input) (Result, error) {
+	bucket := in.String("bucket")
+	cli := s3.NewFromConfig(in.AWS)
+	owner := expectedOwner(in)
+	none := func(msg string) Result {
+		return Result{Outcome: AlreadyDone, Message: msg, Output: map[string]any{"removed_sids": []string{}, "kept": 0, "policy_deleted": false}}
+	}
+	got, err := cli.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket), ExpectedBucketOwner: owner})
+	switch {
+	case HasCode(err, codeNoSuchBucketPolicy):
+		return none(fmt.Sprintf("bucket %s has no policy", bucket)), nil
+	case HasCode(err, codeNoSuchBucket):
+		return none(fmt.Sprintf("bucket %s no longer exists", bucket)), nil
+	case err != nil:
+		return Result{}, fmt.Errorf("get policy of bucket %s: %w", bucket, err)
+	}
+	plan, err := planPolicy([]byte(aws.ToString(got.Policy)))
+	if err != nil {
+		return Result{}, fmt.Errorf("policy of bucket %s: %w", bucket, err)
+	}
+	if len(plan.Removed) == 0 {
+		r := none(fmt.Sprintf("no statement of bucket %s's policy grants access to everyone", bucket))
+		r.Output["kept"] = plan.Kept
+		return r, nil
+	}
+	out := map[string]any{"removed_sids": plan.Removed, "kept": plan.Kept, "policy_deleted": plan.Policy == nil}
+	if plan.Policy == nil {
+		_, err = cli.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(bucket), ExpectedBucketOwner: owner})
+	} else {
+		_, err = cli.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(plan.Policy)), ExpectedBucketOwner: owner})
+	}
+	if HasCode(err, codeNoSuchBucket) {
+		return none(fmt.Sprintf("bucket %s no longer exists", bucket)), nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("update policy of bucket %s: %w", bucket, err)
+	}
+	msg := fmt.Sprintf("removed public statement(s) %s from bucket %s's policy; %d statement(s) kept", strings.Join(plan.Removed, ", "), bucket, plan.Kept)
+	if plan.Policy == nil {
+		msg = fmt.Sprintf("deleted bucket %s's policy: its only statement(s) %s granted access to everyone", bucket, strings.Join(plan.Removed, ", "))
+	}
+	return Result{Outcome: Changed, Message: msg, Output: out}, nil
+}
+
+// policyPlan is what removing a policy's public statements comes to.
+type policyPlan struct {
+	// Removed names the public statements: each one's Sid, or
+	// "statement[i]" (its index) for a statement without one.
+	Removed []string
+	// Kept is the number of statements left.
+	Kept int
+	// Policy is the policy without the public statements, with every other
+	// element as it was; nil when no statement is left. It equals the input
+	// when nothing is removed.
+	Policy []byte
+}
+
+// policyMember is one top-level element of a policy document, in order.
+type policyMember struct {
+	Key   string
+	Value json.RawMessage
+}
+
+// planPolicy works out which statements of a bucket policy grant access to
+// everyone (see [PublicStatement]) and the policy left without them.
+func planPolicy(doc []byte) (policyPlan, error) {
+	members, err := decodeObject(doc)
+	if err != nil {
+		return policyPlan{}, err
+	}
+	idx := -1
+	for i, m := range members {
+		if m.Key == "Statement" {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return policyPlan{}, fmt.Errorf("policy has no Statement")
+	}
+	var stmts []json.RawMessage
+	raw := bytes.TrimSpace(members[idx].Value)
+	if len(raw) > 0 && raw[0] == '{' {
+		stmts = []json.RawMessage{raw}
+	} else if err := json.Unmarshal(raw, &stmts); err != nil {
+		return policyPlan{}, fmt.Errorf("Statement: want an object or a list of objects: %w", err)
+	}
+	var plan policyPlan
+	var kept []json.RawMessage
+	for i, s := range stmts {
+		public, sid, err := PublicStatement(s)
+		if err != nil {
+			return policyPlan{}, fmt.Errorf("Statement[%d]: %w", i, err)
+		}
+		if !public {
+			kept = append(kept, s)
+			continue
+		}
+		if sid == "" {
+			sid = "statement[" + strconv.Itoa(i) + "]"
+		}
+		plan.Removed = append(plan.Removed, sid)
+	}
+	plan.Kept = len(kept)
+	switch {
+	case len(plan.Removed) == 0:
+		plan.Policy = doc
+		return plan, nil
+	case len(kept) == 0:
+		return plan, nil
+	}
+	list, err := json.Marshal(kept)
+	if err != nil {
+		return policyPlan{}, fmt.Errorf("Statement: %w", err)
+	}
+	members[idx].Value = list
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range members {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(m.Key)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(m.Value)
+	}
+	b.WriteByte('}')
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, b.Bytes()); err != nil {
+		return policyPlan{}, fmt.Errorf("rebuilding the policy: %w", err)
+	}
+	plan.Policy = compact.Bytes()
+	return plan, nil
+}
+
+// decodeObject decodes a JSON object into its members, in order.
+func decodeObject(doc []byte) ([]policyMember, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("policy is not JSON: %w", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("policy is not a JSON object")
+	}
+	var members []policyMember
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("policy is not JSON: %w", err)
+		}
+		key, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("policy element %q: %w", key, err)
+		}
+		members = append(members, policyMember{Key: key, Value: v})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("policy is not JSON: %w", err)
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, fmt.Errorf("policy has data after its closing brace")
+	}
+	return members, nil
+}
+
+// policyStatement is the part of a policy statement that decides whether
+// it is public.
+type policyStatement struct {
+	Sid          string                                `json:"Sid"`
+	Effect       string                                `json:"Effect"`
+	Principal    json.RawMessage                       `json:"Principal"`
+	NotPrincipal json.RawMessage                       `json:"NotPrincipal"`
+	Condition    map[string]map[string]json.RawMessage `json:"Condition"`
+}
+
+// restrictingKeys are the condition keys (in lower case) that, compared
+// with fixed values, limit an Allow statement to known parties: source
+// networks, VPCs and VPC endpoints, source accounts, ARNs and
+// organizations, principal accounts, ARNs, organizations and services,
+// access points, user IDs, and a fixed KMS key for uploads.
+var restrictingKeys = map[string]bool{
+	"aws:sourceip": true, "aws:sourcevpc": true, "aws:sourcevpce": true,
+	"aws:sourcearn": true, "aws:sourceaccount": true, "aws:sourceowner": true,
+	"aws:sourceorgid": true, "aws:sourceorgpaths": true,
+	"aws:principalorgid": true, "aws:principalorgpaths": true, "aws:principalaccount": true,
+	"aws:principalarn": true, "aws:principalservicename": true, "aws:userid": true,
+	"s3:dataaccesspointaccount": true, "s3:dataaccesspointarn": true,
+	"s3:x-amz-server-side-encryption-aws-kms-key-id": true,
+}
+
+// restrictingOperators are the condition operators (in lower case) that
+// admit only requests whose key matches one of the values.
+var restrictingOperators = map[string]bool{
+	"stringequals": true, "stringequalsignorecase": true, "stringlike": true,
+	"arnequals": true, "arnlike": true, "ipaddress": true,
+}
+
+// PublicStatement reports whether a bucket policy statement grants access
+// to everyone, and returns its Sid. A statement is public when its Effect
+// is Allow, it names everyone (Principal "*", or "*" among the
+// Principal's AWS principals, or any NotPrincipal), and none of its
+// conditions restricts it.
+//
+// A condition restricts a statement when its key is one of aws:SourceIp,
+// aws:SourceVpc, aws:SourceVpce, aws:SourceArn, aws:SourceAccount,
+// aws:SourceOwner, aws:SourceOrgID, aws:SourceOrgPaths,
+// aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:PrincipalAccount,
+// aws:PrincipalArn, aws:PrincipalServiceName, aws:userid,
+// s3:DataAccessPointAccount, s3:DataAccessPointArn or
+// s3:x-amz-server-side-encryption-aws-kms-key-id; its operator is
+// StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike or
+// IpAddress, possibly with ForAnyValue: in front, but not ForAllValues:
+// and not ...IfExists, both of which admit a request without the key; and
+// every value is fixed: not empty, without the wildcards * and ?, and, for
+// aws:SourceIp, not a /0 range. Negated operators (StringNotEquals,
+// NotIpAddress, ...) never restrict: they admit everyone else. A policy
+// that names other accounts, roles or services as principals is not
+// public.
+func PublicStatement(raw []byte) (public bool, sid string, err error) {
+	var st policyStatement
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return false, "", fmt.Errorf("not a policy statement: %w", err)
+	}
+	if !strings.EqualFold(st.Effect, "Allow") {
+		return false, st.Sid, nil
+	}
+	everyone := len(bytes.TrimSpace(st.NotPrincipal)) > 0 && string(bytes.TrimSpace(st.NotPrincipal)) != "null"
+	if !everyone {
+		if everyone, err = principalIsEveryone(st.Principal); err != nil {
+			return false, st.Sid, err
+		}
+	}
+	if !everyone {
+		return false, st.Sid, nil
+	}
+	for op, kv := range st.Condition {
+		for key, v := range kv {
+			vals, err := conditionValues(v)
+			if err != nil {
+				return false, st.Sid, fmt.Errorf("Condition.%s.%s: %w", op, key, err)
+			}
+			if conditionRestricts(op, key, vals) {
+				return false, st.Sid, nil
+			}
+		}
+	}
+	return true, st.Sid, nil
+}
+
+// principalIsEveryone reports whether a Principal element is "*" or lists
+// "*" among its AWS principals.
+func principalIsEveryone(raw json.RawMessage) (bool, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return false, nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return false, fmt.Errorf("Principal: %w", err)
+		}
+		return strings.TrimSpace(s) == "*", nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return false, fmt.Errorf("Principal: want \"*\" or an object: %w", err)
+	}
+	ids, err := conditionValues(m["AWS"])
+	if err != nil {
+		return false, fmt.Errorf("Principal.AWS: %w", err)
+	}
+	for _, id := range ids {
+		if strings.TrimSpace(id) == "*" {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// conditionValues reads a string, number or bool, or a list of them, as
+// strings.
+func conditionValues(raw json.RawMessage) ([]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var items []any
+	if raw[0] == '[' {
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, err
+		}
+	} else {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, err
+		}
+		items = []any{v}
+	}
+	out := make([]string, 0, len(items))
+	for i, it := range items {
+		switch x := it.(type) {
+		case string:
+			out = append(out, x)
+		case float64:
+			out = append(out, strconv.FormatFloat(x, 'f', -1, 64))
+		case bool:
+			out = append(out, strconv.FormatBool(x))
+		default:
+			return nil, fmt.Errorf("value %d: want a string, number or bool, not %s", i, describeValue(it))
+		}
+	}
+	return out, nil
+}
+
+// conditionRestricts reports whether one condition (operator, key, values)
+// limits an Allow statement to fixed parties; see [PublicStatement].
+func conditionRestricts(op, key string, vals []string) bool {
+	op = strings.ToLower(op)
+	if strings.HasPrefix(op, "forallvalues:") || strings.HasSuffix(op, "ifexists") {
+		return false
+	}
+	op = strings.TrimPrefix(op, "foranyvalue:")
+	key = strings.ToLower(key)
+	if !restrictingOperators[op] || !restrictingKeys[key] || len(vals) == 0 {
+		return false
+	}
+	for _, v := range vals {
+		v = strings.TrimSpace(v)
+		if v == "" || strings.ContainsAny(v, "*?") {
+			return false
+		}
+		if key == "aws:sourceip" {
+			if p, err := netip.ParsePrefix(v); err == nil && p.Bits() == 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ACLs.
+
+// publicGrant reports whether a grant gives access to all users or to all
+// authenticated AWS users, and names it ("AllUsers:READ").
+func publicGrant(g s3types.Grant) (string, bool) {
+	if g.Grantee == nil || g.Grantee.Type != s3types.TypeGroup {
+		return "", false
+	}
+	uri := strings.TrimSpace(aws.ToString(g.Grantee.URI))
+	for _, u := range []string{s3AllUsersURI, s3AuthenticatedUsersURI} {
+		if strings.EqualFold(uri, u) {
+			return u[strings.LastIndexByte(u, '/')+1:] + ":" + string(g.Permission), true
+		}
+	}
+	return "", false
+}
+
+func makeACLPrivate(ctx context.Context, in Input) (Result, error) {
+	bucket := in.String("bucket")
+	cli := s3.NewFromConfig(in.AWS)
+	owner := expectedOwner(in)
+	done := func(msg string) Result {
+		return Result{Outcome: AlreadyDone, Message: msg, Output: map[string]any{"removed_grants": []string{}}}
+	}
+	acl, err := cli.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String(bucket), ExpectedBucketOwner: owner})
+	switch {
+	case HasCode(err, codeNoSuchBucket):
+		return done(fmt.Sprintf("bucket %s no longer exists", bucket)), nil
+	case HasCode(err, codeACLNotSupported):
+		return done(fmt.Sprintf("bucket %s has ACLs disabled (BucketOwnerEnforced)", bucket)), nil
+	case err != nil:
+		return Result{}, fmt.Errorf("get ACL of bucket %s: %w", bucket, err)
+	}
+	var kept []s3types.Grant
+	var removed []string
+	for _, g := range acl.Grants {
+		if name, ok := publicGrant(g); ok {
+			removed = append(removed, name)
+			continue
+		}
+		kept = append(kept, g)
+	}
+	if len(removed) == 0 {
+		return done(fmt.Sprintf("the ACL of bucket %s grants nothing to AllUsers or AuthenticatedUsers", bucket)), nil
+	}
+	put := &s3.PutBucketAclInput{Bucket: aws.String(bucket), ExpectedBucketOwner: owner}
+	if len(kept) == 0 || acl.Owner == nil {
+		put.ACL = s3types.BucketCannedACLPrivate
+	} else {
+		put.AccessControlPolicy = &s3types.AccessControlPolicy{Owner: acl.Owner, Grants: kept}
+	}
+	_, err = cli.PutBucketAcl(ctx, put)
+	switch {
+	case HasCode(err, codeNoSuchBucket):
+		return done(fmt.Sprintf("bucket %s no longer exists", bucket)), nil
+	case HasCode(err, codeACLNotSupported):
+		return done(fmt.Sprintf("bucket %s has ACLs disabled (BucketOwnerEnforced)", bucket)), nil
+	case err != nil:
+		return Result{}, fmt.Errorf("put ACL of bucket %s: %w", bucket, err)
+	}
+	return Result{Outcome: Changed,
+		Message: fmt.Sprintf("removed grant(s) %s from bucket %s's ACL; %d grant(s) kept", strings.Join(removed, ", "), bucket, len(kept)),
+		Output:  map[string]any{"removed_grants": removed}}, nil
+}
+
+// Block Public Access.
+
+// blockSettings are a bucket's four Block Public Access settings.
+type blockSettings struct {
+	BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets bool
+}
+
+// on lists the settings that are on, by their API names.
+func (b blockSettings) on() []string {
+	var out []string
+	for _, s := range []struct {
+		name string
+		on   bool
+	}{
+		{"BlockPublicAcls", b.BlockPublicAcls}, {"IgnorePublicAcls", b.IgnorePublicAcls},
+		{"BlockPublicPolicy", b.BlockPublicPolicy}, {"RestrictPublicBuckets", b.RestrictPublicBuckets},
+	} {
+		if s.on {
+			out = append(out, s.name)
+		}
+	}
+	return out
+}
+
+// or returns the settings on in b or in c.
+func (b blockSettings) or(c blockSettings) blockSettings {
+	return blockSettings{
+		BlockPublicAcls: b.BlockPublicAcls || c.BlockPublicAcls, IgnorePublicAcls: b.IgnorePublicAcls || c.IgnorePublicAcls,
+		BlockPublicPolicy: b.BlockPublicPolicy || c.BlockPublicPolicy, RestrictPublicBuckets: b.RestrictPublicBuckets || c.RestrictPublicBuckets,
+	}
+}
+
+func wantedBlock(in Input) blockSettings {
+	return blockSettings{
+		BlockPublicAcls: in.Bool("block_public_acls"), IgnorePublicAcls: in.Bool("ignore_public_acls"),
+		BlockPublicPolicy: in.Bool("block_public_policy"), RestrictPublicBuckets: in.Bool("restrict_public_buckets"),
+	}
+}
+
+func blockPublicAccess(ctx context.Context, in Input) (Result, error) {
+	bucket := in.String("bucket")
+	cli := s3.NewFromConfig(in.AWS)
+	owner := expectedOwner(in)
+	var cur blockSettings
+	got, err := cli.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket), ExpectedBucketOwner: owner})
+	switch {
+	case HasCode(err, codeNoSuchBucket):
+		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("bucket %s no longer exists", bucket), Output: map[string]any{"enabled": []string{}, "settings": []string{}}}, nil
+	case HasCode(err, codeNoSuchPAB):
+		// No configuration: every setting is off.
+	case err != nil:
+		return Result{}, fmt.Errorf("get Block Public Access of bucket %s: %w", bucket, err)
+	case got.PublicAccessBlockConfiguration != nil:
+		c := got.PublicAccessBlockConfiguration
+		cur = blockSettings{
+			BlockPublicAcls: aws.ToBool(c.BlockPublicAcls), IgnorePublicAcls: aws.ToBool(c.IgnorePublicAcls),
+			BlockPublicPolicy: aws.ToBool(c.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets),
+		}
+	}
+	next := cur.or(wantedBlock(in))
+	if next == cur {
+		return Result{Outcome: AlreadyDone,
+			Message: fmt.Sprintf("bucket %s already has %s on", bucket, joinOr(cur.on(), ", ", "every requested setting")),
+			Output:  map[string]any{"enabled": []string{}, "settings": cur.on()}}, nil
+	}
+	_, err = cli.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{
+		Bucket: aws.String(bucket), ExpectedBucketOwner: owner,
+		PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+			BlockPublicAcls: aws.Bool(next.BlockPublicAcls), IgnorePublicAcls: aws.Bool(next.IgnorePublicAcls),
+			BlockPublicPolicy: aws.Bool(next.BlockPublicPolicy), RestrictPublicBuckets: aws.Bool(next.RestrictPublicBuckets),
+		},
+	})
+	if HasCode(err, codeNoSuchBucket) {
+		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("bucket %s no longer exists", bucket), Output: map[string]any{"enabled": []string{}, "settings": []string{}}}, nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("put Block Public Access of bucket %s: %w", bucket, err)
+	}
+	var enabled []string
+	was := map[string]bool{}
+	for _, s := range cur.on() {
+		was[s] = true
+	}
+	for _, s := range next.on() {
+		if !was[s] {
+			enabled = append(enabled, s)
+		}
+	}
+	return Result{Outcome: Changed,
+		Message: fmt.Sprintf("turned on %s of bucket %s", strings.Join(enabled, ", "), bucket),
+		Output:  map[string]any{"enabled": enabled, "settings": next.on()}}, nil
+}
