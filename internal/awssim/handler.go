@@ -61,8 +61,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		qh = def.Query[c.op]
 	case protoJSON10, protoJSON11:
 		target := r.Header.Get("X-Amz-Target")
-		prefix, op, _ := strings.Cut(target, ".")
-		if prefix == def.TargetPrefix {
+		// The Go SDK sends "CloudTrail_20131101.Op"; other clients send
+		// the fully qualified "com.amazonaws....CloudTrail_20131101.Op".
+		var prefix, op string
+		if i := strings.LastIndexByte(target, '.'); i >= 0 {
+			prefix, op = target[:i], target[i+1:]
+		}
+		if prefix == def.TargetPrefix || strings.HasSuffix(prefix, "."+def.TargetPrefix) {
 			c.op = op
 			jh = def.JSON[op]
 		}
