@@ -21,6 +21,10 @@
 //	audit  AUDIT#<time>#<seq>    AUDIT  (no run ID)     AUDIT / <time>#<seq>      -
 //	event  EVENT#<event id>      <received>#<seq>       EVENTS / <received>#<seq> -
 //
+// An identifier longer than 512 bytes appears in keys as "~sha256:" and
+// its SHA-256 in hex, to stay within DynamoDB's key size limits; listings
+// order such runs among those of the same time by that hash.
+//
 // A time in a key is its Unix nanoseconds with the sign bit flipped, as 16
 // hex digits, so that keys sort as the times do; a zero wake time is
 // 16 zeros, before every other. seq breaks ties between entries of the same
@@ -120,6 +124,9 @@ type Store struct {
 	now    func() time.Time
 	// lastSeq is the last tie-breaking sequence number handed out.
 	lastSeq atomic.Int64
+	// pageSize, if positive, limits the items DynamoDB examines per page of
+	// a filtered query; tests set it to make listings span many pages.
+	pageSize int32
 }
 
 var _ store.Store = (*Store)(nil)
@@ -421,9 +428,13 @@ func (s *Store) query(ctx context.Context, q *query, f func(map[string]types.Att
 	} else {
 		in.ConsistentRead = aws.Bool(true)
 	}
-	if len(q.filter) > 0 {
+	switch {
+	case len(q.filter) > 0:
 		in.FilterExpression = aws.String(and(q.filter))
-	} else if q.limit > 0 {
+		if s.pageSize > 0 {
+			in.Limit = aws.Int32(s.pageSize)
+		}
+	case q.limit > 0:
 		in.Limit = aws.Int32(int32(min(q.limit, 1<<30)))
 	}
 	n := 0

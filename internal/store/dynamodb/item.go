@@ -111,7 +111,23 @@ func timeKey(t time.Time) string {
 // zeroTimeKey sorts before the timeKey of every storable time.
 const zeroTimeKey = "0000000000000000"
 
-func runPK(id string) string { return prefixRun + id }
+// maxIDInKey is the longest identifier written into a key as it is. Sort
+// keys hold at most 1024 bytes and partition keys 2048.
+const maxIDInKey = 512
+
+// idKey returns id as it appears in keys: itself, or if it is longer than
+// maxIDInKey, "~sha256:" and its hash.
+func idKey(id string) string {
+	if len(id) <= maxIDInKey {
+		return id
+	}
+	h := sha256.Sum256([]byte(id))
+	return "~sha256:" + hex.EncodeToString(h[:])
+}
+
+func runPK(id string) string { return prefixRun + idKey(id) }
+
+func eventPK(id string) string { return prefixEvent + idKey(id) }
 
 // keyPK is the partition key of the item that reserves an idempotency key.
 // The key is hashed so that a key of any length fits DynamoDB's 2048-byte
@@ -284,14 +300,14 @@ func runItem(r *store.Run) item {
 	it.str(attrSK, skRun)
 	it.str(attrKind, kindRun)
 	it.str(attrListPK, listRuns)
-	it.str(attrListSK, timeKey(r.Created)+sortSep+r.ID)
+	it.str(attrListSK, timeKey(r.Created)+sortSep+idKey(r.ID))
 	if r.Status.Resumable() {
 		wake := zeroTimeKey
 		if !r.WakeAt.IsZero() {
 			wake = timeKey(r.WakeAt)
 		}
 		it.str(attrDuePK, dueRuns)
-		it.str(attrDueSK, wake+sortSep+r.ID)
+		it.str(attrDueSK, wake+sortSep+idKey(r.ID))
 	}
 	it.str(attrID, r.ID)
 	it.str(attrKey, r.Key)
@@ -447,7 +463,7 @@ func decodeAudit(m map[string]types.AttributeValue) (store.AuditEntry, error) {
 func eventItem(e *store.EventRecord, seq string) item {
 	order := timeKey(e.Received) + sortSep + seq
 	it := item{}
-	it.str(attrPK, prefixEvent+e.ID)
+	it.str(attrPK, eventPK(e.ID))
 	it.str(attrSK, order)
 	it.str(attrKind, kindEvent)
 	it.str(attrListPK, listEvents)
@@ -540,6 +556,15 @@ func checkSize(op, id string, it item) error {
 			big, bigN = name, n
 		}
 	}
-	return store.Errorf(op, id, fmt.Errorf("item of %d bytes is over DynamoDB's %d-byte limit (attribute %q holds %d bytes): %w",
+	if f, ok := fieldOf[big]; ok {
+		big = f
+	}
+	return store.Errorf(op, id, fmt.Errorf("item of %d bytes is over DynamoDB's %d-byte limit (%s holds %d bytes): %w",
 		size, maxItemSize, big, bigN, store.ErrInvalid))
+}
+
+// fieldOf names the fields of the attributes that can make an item large.
+var fieldOf = map[string]string{
+	attrInput: "Input", attrError: "Error", attrOutput: "Output", attrMessage: "Message",
+	attrData: "Data", attrReason: "Reason", attrRaw: "Raw", attrPlaybooks: "Playbooks",
 }

@@ -168,7 +168,7 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]store.Ev
 	}
 	q := &query{index: IndexList, pk: listEvents, backward: true, limit: f.Limit}
 	if f.ID != "" {
-		q.index, q.pk = "", prefixEvent+f.ID
+		q.index, q.pk = "", eventPK(f.ID)
 	}
 	q.lo, q.hi = timeBounds("", f.Since, f.Until)
 	statuses, filtered := validStrings(f.Statuses, store.EventStatus.Valid)
