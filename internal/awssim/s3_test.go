@@ -583,7 +583,7 @@ func FuzzS3Requests(f *testing.F) {
 			return
 		}
 		h := map[string]string{}
-		if acl != "" && !strings.ContainsAny(acl, "\r\n\x00") {
+		if acl != "" && !strings.ContainsFunc(acl, func(r rune) bool { return r < 0x20 || r >= 0x7f }) {
 			h["X-Amz-Acl"] = acl
 		}
 		resp, b := rawRequest(t, sim, methods[int(method)%len(methods)], "s3", path, h, []byte(body))
