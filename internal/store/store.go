@@ -2,9 +2,9 @@
 // received, the remediation runs started from them, the outcome of each step
 // of a run, and the audit trail of every decision.
 //
-// The Store interface is implemented by backends in sub-packages (sqlite, the
-// embedded default). Every backend must pass the conformance suite in
-// package storetest.
+// The Store interface is implemented by backends in sub-packages: sqlite, the
+// embedded default, and dynamodb, for state shared by many processes. Every
+// backend must pass the conformance suite in package storetest.
 //
 // The interface is shaped so that a key-value store with conditional writes
 // can implement it: no operation needs a transaction spanning more than one
