@@ -26,7 +26,7 @@ const (
 	DefaultStoreDriver = "sqlite"
 	DefaultStorePath   = "rectify.db"
 	DefaultServeAddr   = "127.0.0.1:8080"
-	DefaultMaxBody     = 256 * KiB
+	DefaultMaxBody     = 1 * MiB
 	DefaultSecretEnv   = "RECTIFY_SHARED_SECRET"
 )
 

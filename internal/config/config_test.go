@@ -43,7 +43,7 @@ func TestDefault(t *testing.T) {
 	if c.Store.Driver != "sqlite" || c.Store.Path != "rectify.db" {
 		t.Errorf("store = %+v", c.Store)
 	}
-	if c.Serve.Addr != "127.0.0.1:8080" || c.Serve.MaxBody != 256*1024 || c.Serve.SecretEnv != "RECTIFY_SHARED_SECRET" {
+	if c.Serve.Addr != "127.0.0.1:8080" || c.Serve.MaxBody != 1<<20 || c.Serve.SecretEnv != "RECTIFY_SHARED_SECRET" {
 		t.Errorf("serve = %+v", c.Serve)
 	}
 	if c.DryRun || c.AWS.RoleName != "" || len(c.Notify.Channels) != 0 {

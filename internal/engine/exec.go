@@ -134,7 +134,7 @@ func (x *execution) execute(ctx context.Context) error {
 			return err
 		}
 		e.audit(ctx, store.AuditEntry{Kind: store.AuditStarted, EventID: run.EventID, RunID: run.ID, PlaybookID: run.PlaybookID,
-			Message: fmt.Sprintf("executing %d steps on %s", len(x.steps), x.in.Target.Key())})
+			Message: fmt.Sprintf("executing %d steps on %s", len(x.steps), describeTarget(x.in.Target))})
 	} else if run.Status == store.RunWaiting {
 		run.Status = store.RunRunning
 		if err := x.update(ctx); err != nil {
@@ -310,7 +310,7 @@ func (x *execution) finish(ctx context.Context) error {
 		return err
 	}
 	e.audit(ctx, store.AuditEntry{Kind: store.AuditSucceeded, EventID: run.EventID, RunID: run.ID, PlaybookID: run.PlaybookID,
-		Message: "all steps done on " + x.in.Target.Key()})
+		Message: "all steps done on " + describeTarget(x.in.Target)})
 	return nil
 }
 
@@ -366,9 +366,14 @@ func (e *Engine) notifyRun(ctx context.Context, run *store.Run, b *book, vars pl
 		fmt.Fprintf(&text, "  - %s (%s): %s\n", s.ID, s.Action, s.Description)
 	}
 	m.Text = text.String()
+	// A playbook's own subject and message may use the outputs of its
+	// steps; when the run failed or did not execute them, a template that
+	// cannot be rendered gives way to the standard report.
 	if subj, msg, err := b.pb.RenderNotification(vars); err != nil {
-		e.log.Warn("notification template", "run", run.ID, "err", err)
-		m.Text += "\n(notification template failed: " + err.Error() + ")\n"
+		if status == "remediated" {
+			e.log.Warn("notification template", "run", run.ID, "err", err)
+			m.Text += "\n(notification template failed: " + err.Error() + ")\n"
+		}
 	} else {
 		if subj != "" {
 			m.Subject = subj
@@ -478,4 +483,13 @@ func actionInput(t event.Target, params map[string]any, runID string, now time.T
 		Target: action.Target{Partition: t.Partition, Account: t.Account, Region: t.Region, Type: t.Type, ID: t.ID,
 			ARN: t.ARN, FindingID: t.FindingID, ProductARN: t.ProductARN, Attributes: t.Attributes},
 	}
+}
+
+// describeTarget names a target for people: type, id, account and region.
+func describeTarget(t event.Target) string {
+	s := t.Type + " " + t.ID
+	if t.FindingID != "" {
+		s += " (finding " + t.FindingID + ")"
+	}
+	return s + " in " + t.Account + "/" + t.Region
 }

@@ -159,7 +159,7 @@ func (e *Engine) Handle(ctx context.Context, raw []byte) (*Result, error) {
 		if c.skip != "" {
 			rr.Skipped = c.skip
 			e.audit(ctx, store.AuditEntry{Kind: store.AuditSkipped, EventID: ev.ID, PlaybookID: rr.PlaybookID,
-				Message: "target " + c.target.Key() + ": " + c.skip})
+				Message: describeTarget(c.target) + ": " + c.skip})
 			res.Runs = append(res.Runs, rr)
 			continue
 		}
@@ -296,7 +296,7 @@ func (e *Engine) createRun(ctx context.Context, ev *event.Event, c candidate) (*
 		return run, false, nil
 	}
 	e.audit(ctx, store.AuditEntry{Kind: store.AuditMatched, EventID: ev.ID, RunID: run.ID, PlaybookID: run.PlaybookID,
-		Message: fmt.Sprintf("run created for %s in %s/%s (mode %s)", c.target.Key(), c.target.Account, c.target.Region, c.mode)})
+		Message: fmt.Sprintf("run created for %s (mode %s)", describeTarget(c.target), c.mode)})
 	if run.Status != store.RunPending {
 		if err := e.recordPlan(ctx, run, c); err != nil {
 			return nil, false, err
