@@ -51,8 +51,9 @@
 // GetRun, Steps and the audit of one run read the base table with strongly
 // consistent reads. ListRuns, DueRuns, ListEvents and the audit trail across
 // runs query the indexes, which DynamoDB keeps eventually consistent: a
-// write may take a moment to show there. DueRuns is only a hint of what to
-// resume; Claim, which reads the run itself, decides.
+// write may take a moment to show there. DueRuns is therefore only a hint
+// of what to resume: Claim works on the run item itself, and the run it
+// returns is current, so its caller checks that the run still needs work.
 //
 // # Costs and limits
 //
@@ -60,7 +61,9 @@
 // kinds, source) are applied by DynamoDB after it reads each item of the
 // listing's time range, page by page, until Limit matches are found: the
 // read capacity consumed is that of every item examined, including those
-// the filter drops. Each listing is one partition of its index, which
+// the filter drops. The indexes project every attribute, so each write of
+// a run, event or audit entry is also written to an index; CreateRun's
+// transaction costs twice the write capacity of plain writes. Each listing is one partition of its index, which
 // bounds its sustained write rate to what DynamoDB gives one partition key
 // (some 1,000 writes a second); beyond that, writes are throttled and
 // retried by the SDK.
@@ -210,7 +213,10 @@ func checkKeys(what string, ks []types.KeySchemaElement, hash, rng string) error
 }
 
 // CreateTable creates the Store's table with on-demand capacity, waits until
-// it is active and, if the Store has a TTL, enables time to live.
+// it is active and, if the Store has a TTL, enables time to live. If the
+// table exists already, as when another process created it first,
+// CreateTable waits for it to be active and checks its key schema and
+// indexes instead.
 func (s *Store) CreateTable(ctx context.Context) error {
 	str := func(name string) types.AttributeDefinition {
 		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
@@ -234,14 +240,29 @@ func (s *Store) CreateTable(ctx context.Context) error {
 			{IndexName: aws.String(IndexDue), KeySchema: keys(attrDuePK, attrDueSK), Projection: all},
 		},
 	})
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("store/dynamodb: create table %s: %w", s.table, err)
+	}
+	d, err := s.waitActive(ctx)
 	if err != nil {
 		return fmt.Errorf("store/dynamodb: create table %s: %w", s.table, err)
 	}
-	if err := s.waitActive(ctx); err != nil {
-		return fmt.Errorf("store/dynamodb: create table %s: %w", s.table, err)
+	if inUse != nil {
+		if err := checkTable(d); err != nil {
+			return fmt.Errorf("store/dynamodb: create table %s: the table exists: %w", s.table, err)
+		}
 	}
 	if s.ttl > 0 {
-		_, err := s.client.UpdateTimeToLive(ctx, &ddb.UpdateTimeToLiveInput{
+		cur, err := s.client.DescribeTimeToLive(ctx, &ddb.DescribeTimeToLiveInput{TableName: aws.String(s.table)})
+		if err != nil {
+			return fmt.Errorf("store/dynamodb: enable time to live on %s: %w", s.table, err)
+		}
+		if t := cur.TimeToLiveDescription; t != nil && aws.ToString(t.AttributeName) == attrExpires &&
+			(t.TimeToLiveStatus == types.TimeToLiveStatusEnabled || t.TimeToLiveStatus == types.TimeToLiveStatusEnabling) {
+			return nil
+		}
+		_, err = s.client.UpdateTimeToLive(ctx, &ddb.UpdateTimeToLiveInput{
 			TableName: aws.String(s.table),
 			TimeToLiveSpecification: &types.TimeToLiveSpecification{
 				AttributeName: aws.String(attrExpires), Enabled: aws.Bool(true),
@@ -254,13 +275,14 @@ func (s *Store) CreateTable(ctx context.Context) error {
 	return nil
 }
 
-// waitActive polls until the table and its indexes are active.
-func (s *Store) waitActive(ctx context.Context) error {
+// waitActive polls until the table and its indexes are active, and returns
+// the table's description.
+func (s *Store) waitActive(ctx context.Context) (*types.TableDescription, error) {
 	delay := 50 * time.Millisecond
 	for {
 		out, err := s.client.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: aws.String(s.table)})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		active := out.Table != nil && out.Table.TableStatus == types.TableStatusActive
 		if active {
@@ -271,13 +293,13 @@ func (s *Store) waitActive(ctx context.Context) error {
 			}
 		}
 		if active {
-			return nil
+			return out.Table, nil
 		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("waiting for the table to become active: %w", ctx.Err())
+			return nil, fmt.Errorf("waiting for the table to become active: %w", ctx.Err())
 		case <-t.C:
 		}
 		delay = min(2*delay, 5*time.Second)
@@ -392,8 +414,8 @@ type query struct {
 	limit    int
 }
 
-// run pages through the query and calls f for each matching item until f
-// has been called limit times.
+// query pages through q and calls f for each matching item, until f has
+// been called q.limit times.
 func (s *Store) query(ctx context.Context, q *query, f func(map[string]types.AttributeValue) error) error {
 	pkName, skName := attrPK, attrSK
 	switch q.index {

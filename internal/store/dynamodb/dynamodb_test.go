@@ -410,3 +410,34 @@ func TestLongIDs(t *testing.T) {
 		t.Errorf("ListEvents of another long ID = %d events, %v; want none", len(evs), err)
 	}
 }
+
+// TestCreateTableExisting checks that creating a table that exists, as a
+// second process would, checks it instead.
+func TestCreateTableExisting(t *testing.T) {
+	ctx := context.Background()
+	sim := startSim(t)
+	s := sim.open(t, Options{TTL: time.Hour})
+	if err := s.CreateTable(ctx); err != nil {
+		t.Errorf("CreateTable of an existing table: %v", err)
+	}
+	cli := ddb.NewFromConfig(sim.srv.Config(""))
+	_, err := cli.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:   aws.String("plain"),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(attrPK), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(attrSK), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(attrPK), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(attrSK), KeyType: types.KeyTypeRange},
+		},
+	})
+	if err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	plain := &Store{client: cli, table: "plain", now: time.Now}
+	if err := plain.CreateTable(ctx); err == nil || !strings.Contains(err.Error(), "index") {
+		t.Errorf("CreateTable over a table without indexes: %v, want an error naming the index", err)
+	}
+}
