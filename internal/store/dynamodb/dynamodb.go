@@ -62,11 +62,12 @@
 // listing's time range, page by page, until Limit matches are found: the
 // read capacity consumed is that of every item examined, including those
 // the filter drops. The indexes project every attribute, so each write of
-// a run, event or audit entry is also written to an index; CreateRun's
-// transaction costs twice the write capacity of plain writes. Each listing is one partition of its index, which
-// bounds its sustained write rate to what DynamoDB gives one partition key
-// (some 1,000 writes a second); beyond that, writes are throttled and
-// retried by the SDK.
+// a run, event or audit entry is written again to an index, at the same
+// size; CreateRun's transaction costs twice the write capacity of plain
+// writes. Each listing is one partition key of its index, which bounds its
+// sustained write rate to what DynamoDB gives one partition (about 1,000
+// write units a second); beyond that, writes are throttled and retried by
+// the SDK.
 //
 // An item is at most 400 KB. An event keeps the first store.MaxRawEvent
 // bytes of its body (256 KiB), which leaves room for the other attributes;
@@ -366,9 +367,9 @@ func (x *expr) num(n int64) string {
 // maxIn is the most values DynamoDB accepts in one IN comparison.
 const maxIn = 100
 
-// in returns the condition that attribute a is one of vals, which must not
+// oneOf returns the condition that attribute a is one of vals, which must not
 // be empty.
-func in[T ~string](x *expr, a string, vals []T) string {
+func oneOf[T ~string](x *expr, a string, vals []T) string {
 	out := ""
 	for i, v := range vals {
 		switch {

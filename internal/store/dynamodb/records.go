@@ -92,7 +92,7 @@ func (s *Store) Audit(ctx context.Context, f store.AuditFilter) ([]store.AuditEn
 		return nil, nil
 	}
 	if len(kinds) > 0 {
-		q.filter = append(q.filter, in(&q.x, attrStatus, kinds))
+		q.filter = append(q.filter, oneOf(&q.x, attrStatus, kinds))
 	}
 	for _, c := range []struct{ attr, val string }{{attrEvent, f.EventID}, {attrPlaybook, f.PlaybookID}} {
 		if c.val != "" {
@@ -176,7 +176,7 @@ func (s *Store) ListEvents(ctx context.Context, f store.EventFilter) ([]store.Ev
 		return nil, nil
 	}
 	if len(statuses) > 0 {
-		q.filter = append(q.filter, in(&q.x, attrStatus, statuses))
+		q.filter = append(q.filter, oneOf(&q.x, attrStatus, statuses))
 	}
 	for _, c := range []struct{ attr, val string }{{attrSource, f.Source}, {attrAccount, f.Account}} {
 		if c.val != "" {

@@ -297,7 +297,7 @@ func (s *Store) ListRuns(ctx context.Context, f store.RunFilter) ([]*store.Run, 
 		return nil, nil
 	}
 	if len(statuses) > 0 {
-		q.filter = append(q.filter, in(&q.x, attrStatus, statuses))
+		q.filter = append(q.filter, oneOf(&q.x, attrStatus, statuses))
 	}
 	for _, c := range []struct{ attr, val string }{
 		{attrPlaybook, f.PlaybookID}, {attrAccount, f.Account}, {attrEvent, f.EventID},
