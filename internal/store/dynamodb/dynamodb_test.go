@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -439,5 +440,60 @@ func TestCreateTableExisting(t *testing.T) {
 	plain := &Store{client: cli, table: "plain", now: time.Now}
 	if err := plain.CreateTable(ctx); err == nil || !strings.Contains(err.Error(), "index") {
 		t.Errorf("CreateTable over a table without indexes: %v, want an error naming the index", err)
+	}
+}
+
+// TestFaults checks that throttling is retried by the SDK's standard
+// retryer, and that a failed call is reported as itself, not as a conflict
+// or a missing run, and changes nothing.
+func TestFaults(t *testing.T) {
+	ctx := context.Background()
+	sim := startSim(t)
+	table := sim.table()
+	cfg := sim.srv.Config("")
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+		})
+	}
+	retrying, err := Open(ctx, cfg, table, Options{Create: true})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	sim.srv.SetFault("dynamodb", "TransactWriteItems", awssim.Fault{ThrottleRate: 1, Times: 2})
+	r := &store.Run{Key: "throttled", PlaybookID: "pb"}
+	if created, err := retrying.CreateRun(ctx, r); err != nil || !created {
+		t.Fatalf("CreateRun through two throttled calls = %v, %v; want created", created, err)
+	}
+
+	plain, err := Open(ctx, sim.srv.Config(""), table, Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	for _, op := range []string{"UpdateItem", "TransactWriteItems", "Query"} {
+		sim.srv.SetFault("dynamodb", op, awssim.Fault{ErrorRate: 1, Times: 1})
+	}
+	r.Status = store.RunRunning
+	err = plain.UpdateRun(ctx, r)
+	if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) ||
+		!strings.Contains(err.Error(), fmt.Sprintf("update run %q", r.ID)) {
+		t.Errorf("UpdateRun through a 5xx = %v, want a plain error naming the operation and run", err)
+	}
+	if r.Version != 1 {
+		t.Errorf("failed UpdateRun changed Version to %d", r.Version)
+	}
+	_, err = plain.CreateRun(ctx, &store.Run{Key: "other", PlaybookID: "pb"})
+	if err == nil || errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), `create run "other"`) {
+		t.Errorf("CreateRun through a 5xx = %v, want a plain error naming the operation and key", err)
+	}
+	if _, err := plain.ListRuns(ctx, store.RunFilter{}); err == nil || !strings.Contains(err.Error(), "list runs") {
+		t.Errorf("ListRuns through a 5xx = %v, want an error naming the operation", err)
+	}
+	// The faults are spent: the update goes through with the version it had.
+	if err := plain.UpdateRun(ctx, r); err != nil || r.Version != 2 {
+		t.Errorf("UpdateRun after the fault = %v, version %d; want success, 2", err, r.Version)
+	}
+	if runs, err := plain.ListRuns(ctx, store.RunFilter{}); err != nil || len(runs) != 1 {
+		t.Errorf("ListRuns = %d runs, %v; want only the first", len(runs), err)
 	}
 }
