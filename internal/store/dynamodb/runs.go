@@ -48,6 +48,9 @@ func (s *Store) CreateRun(ctx context.Context, r *store.Run) (bool, error) {
 		}},
 	}}
 	for attempt := 1; ; attempt++ {
+		// Each attempt is a new transaction: the SDK fills in a new
+		// idempotency token, which covers its own retries of the attempt.
+		in.ClientRequestToken = nil
 		_, err := s.client.TransactWriteItems(ctx, in)
 		if err == nil {
 			return true, nil
