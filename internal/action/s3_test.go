@@ -3,11 +3,14 @@ package action
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -426,4 +429,46 @@ func FuzzPlanPolicy(f *testing.F) {
 			t.Fatalf("planned policy %s still has public statements %q", plan.Policy, again.Removed)
 		}
 	})
+}
+
+// TestS3ACLsDisabled checks that a bucket whose ACLs are disabled
+// (BucketOwnerEnforced object ownership, which the simulator does not
+// model) counts as done, against a server that answers as S3 does.
+func TestS3ACLsDisabled(t *testing.T) {
+	const publicACL = `<?xml version="1.0" encoding="UTF-8"?>
+<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>abc</ID></Owner><AccessControlList>
+<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>abc</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>
+<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>
+</AccessControlList></AccessControlPolicy>`
+	const notSupported = `<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>AccessControlListNotSupported</Code><Message>The bucket does not allow ACLs</Message><RequestId>1</RequestId></Error>`
+	for _, failGet := range []bool{true, false} {
+		var calls []string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls = append(calls, r.Method+" "+r.Header.Get("X-Amz-Expected-Bucket-Owner"))
+			if r.Method == http.MethodGet && !failGet {
+				w.Header().Set("Content-Type", "application/xml")
+				_, _ = w.Write([]byte(publicACL))
+				return
+			}
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(notSupported))
+		}))
+		cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Retryer: func() aws.Retryer { return aws.NopRetryer{} },
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")}
+		in := Input{Params: map[string]any{"bucket": "owned"}, AWS: cfg, Target: Target{Account: "444455556666", Region: "us-east-1"}}
+		res := run(t, "s3.make-acl-private", in)
+		srv.Close()
+		if res.Outcome != AlreadyDone || !strings.Contains(res.Message, "ACLs disabled") {
+			t.Errorf("failGet %v: result = %+v", failGet, res)
+		}
+		want := []string{"GET 444455556666"}
+		if !failGet {
+			want = append(want, "PUT 444455556666")
+		}
+		if !reflect.DeepEqual(calls, want) {
+			t.Errorf("failGet %v: calls (method, expected owner) = %q, want %q", failGet, calls, want)
+		}
+	}
 }
