@@ -79,7 +79,7 @@ func openStore(cmd *cobra.Command) (store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return app.OpenStore(cmd.Context(), cfg)
+	return app.OpenStore(cmd.Context(), cfg, nil)
 }
 
 // runSteps returns the recorded steps of the runs in res.

@@ -24,6 +24,7 @@ import (
 	"github.com/rectify-dev/rectify/internal/pattern"
 	"github.com/rectify-dev/rectify/internal/playbook"
 	"github.com/rectify-dev/rectify/internal/store"
+	dynamostore "github.com/rectify-dev/rectify/internal/store/dynamodb"
 	"github.com/rectify-dev/rectify/internal/store/sqlite"
 )
 
@@ -94,7 +95,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(ctx, cfg)
+	st, err := OpenStore(ctx, cfg, &a.AWS)
 	if err != nil {
 		return nil, err
 	}
@@ -119,10 +120,24 @@ func (a *App) Close() error {
 	return a.Store.Close()
 }
 
-// OpenStore opens the store cfg names.
-func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+// OpenStore opens the store cfg names. The dynamodb driver reaches DynamoDB
+// with awsCfg, or with the SDK's standard configuration when it is nil.
+func OpenStore(ctx context.Context, cfg *config.Config, awsCfg *aws.Config) (store.Store, error) {
 	switch cfg.Store.Driver {
-	case "", config.DefaultStoreDriver:
+	case config.StoreDynamoDB:
+		if awsCfg == nil {
+			c, err := cfg.LoadAWS(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("store: AWS configuration: %w", err)
+			}
+			awsCfg = &c
+		}
+		st, err := dynamostore.Open(ctx, *awsCfg, cfg.Store.Table, dynamostore.Options{Create: cfg.Store.CreateTable})
+		if err != nil {
+			return nil, fmt.Errorf("store: dynamodb table %s: %w", cfg.Store.Table, err)
+		}
+		return st, nil
+	case "", config.StoreSQLite:
 		path := cfg.Store.Path
 		if path == "" {
 			path = "rectify.db"

@@ -80,11 +80,21 @@ type Config struct {
 
 // Store selects the state backend.
 type Store struct {
-	// Driver is the backend; only "sqlite" is available.
+	// Driver is the backend: "sqlite" (embedded) or "dynamodb".
 	Driver string `yaml:"driver"`
 	// Path is the SQLite database file.
 	Path string `yaml:"path"`
+	// Table is the DynamoDB table of the dynamodb driver.
+	Table string `yaml:"table"`
+	// CreateTable makes the dynamodb driver create its table if missing.
+	CreateTable bool `yaml:"create_table"`
 }
+
+// Store drivers.
+const (
+	StoreSQLite   = "sqlite"
+	StoreDynamoDB = "dynamodb"
+)
 
 // Playbooks configures which playbooks are loaded and how they run.
 type Playbooks struct {

@@ -275,8 +275,16 @@ func TestParseKeepsPaths(t *testing.T) {
 		t.Errorf("Parse rebased paths: %+v", c)
 	}
 	_, err = Parse("inline.yaml", []byte("store: {driver: x}\n"))
-	if err == nil || err.Error() != `inline.yaml:1: store.driver: unknown driver "x" (available: sqlite)` {
+	if err == nil || err.Error() != `inline.yaml:1: store.driver: unknown driver "x" (available: sqlite, dynamodb)` {
 		t.Errorf("Parse error = %v", err)
+	}
+	_, err = Parse("inline.yaml", []byte("store: {driver: dynamodb}\n"))
+	if err == nil || !strings.Contains(err.Error(), "store.table: the dynamodb driver needs a table name") {
+		t.Errorf("dynamodb without a table: error = %v", err)
+	}
+	c, err = Parse("inline.yaml", []byte("store: {driver: dynamodb, table: rectify, create_table: true}\n"))
+	if err != nil || c.Store.Table != "rectify" || !c.Store.CreateTable {
+		t.Errorf("dynamodb store = %+v, %v", c.Store, err)
 	}
 }
 

@@ -27,11 +27,17 @@ func (c *Config) validate() Errors {
 		add("version", "unsupported version %d (this rectify reads version 1)", c.Version)
 	}
 
-	if c.Store.Driver != DefaultStoreDriver {
-		add("store.driver", "unknown driver %q (available: sqlite)", c.Store.Driver)
-	}
-	if c.Store.Path == "" {
-		add("store.path", "empty path")
+	switch c.Store.Driver {
+	case StoreSQLite:
+		if c.Store.Path == "" {
+			add("store.path", "empty path")
+		}
+	case StoreDynamoDB:
+		if c.Store.Table == "" {
+			add("store.table", "the dynamodb driver needs a table name")
+		}
+	default:
+		add("store.driver", "unknown driver %q (available: sqlite, dynamodb)", c.Store.Driver)
 	}
 
 	for i, d := range c.Playbooks.Dirs {

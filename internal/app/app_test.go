@@ -1,0 +1,66 @@
+package app_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/rectify-dev/rectify/internal/app"
+	"github.com/rectify-dev/rectify/internal/awssim"
+	"github.com/rectify-dev/rectify/internal/catalog"
+	"github.com/rectify-dev/rectify/internal/config"
+	"github.com/rectify-dev/rectify/internal/store"
+)
+
+const unmatched = `{"version":"0","id":"ev-1","detail-type":"Something Else","source":"aws.health","account":"123456789012",
+"time":"2026-11-20T11:02:33Z","region":"us-east-1","resources":[],"detail":{}}`
+
+func TestStoreDrivers(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml func(dir string) string
+	}{
+		{"sqlite", func(dir string) string { return "store: {path: " + filepath.Join(dir, "r.db") + "}\n" }},
+		{"dynamodb", func(string) string { return "store: {driver: dynamodb, table: rectify-state, create_table: true}\n" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			sim := awssim.Start(t)
+			cfg, err := config.Parse("rectify.yaml", []byte(tt.yaml(t.TempDir())))
+			if err != nil {
+				t.Fatal(err)
+			}
+			awsCfg := sim.Config("")
+			a, err := app.New(ctx, cfg, app.Options{AWS: &awsCfg, Builtin: catalog.FS()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if len(a.Engine.Playbooks()) == 0 {
+				t.Error("no built-in playbook enabled")
+			}
+			res, err := a.Engine.Handle(ctx, []byte(unmatched))
+			if err != nil || res.Status != store.EventUnmatched {
+				t.Fatalf("Handle = %+v, %v", res, err)
+			}
+			recs, err := a.Store.ListEvents(ctx, store.EventFilter{ID: "ev-1"})
+			if err != nil || len(recs) != 1 || recs[0].Status != store.EventUnmatched {
+				t.Errorf("recorded = %+v, %v", recs, err)
+			}
+		})
+	}
+}
+
+func TestUnknownOverrideIsAnError(t *testing.T) {
+	sim := awssim.Start(t)
+	cfg, err := config.Parse("rectify.yaml", []byte("store: {path: "+filepath.Join(t.TempDir(), "r.db")+"}\nplaybooks: {overrides: {no-such-playbook: {mode: auto}}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsCfg := sim.Config("")
+	if a, err := app.New(context.Background(), cfg, app.Options{AWS: &awsCfg, Builtin: catalog.FS()}); err == nil {
+		a.Close()
+		t.Fatal("an override of a playbook that does not exist was accepted")
+	}
+}
