@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,6 +40,9 @@ type Org struct {
 	Sim *awssim.Server
 	// Topic is the security team's SNS topic in the central account.
 	Topic string
+	// users holds the SDK configurations of the member account's IAM
+	// users, by name.
+	users map[string]aws.Config
 }
 
 // Scenario is one thing going wrong in the member account and rectify
@@ -49,8 +53,18 @@ type Scenario struct {
 	// Stage creates the "before" state and returns the event AWS would
 	// deliver, and a description of the state before.
 	Stage func(ctx context.Context, org *Org) (event []byte, before string, err error)
+	// Then, if set, is a second phase once the event is handled, such as
+	// time passing while a run waits or a person approving a plan. It acts
+	// on the runs the event started and says what happened.
+	Then func(ctx context.Context, org *Org, a *app.App, res *engine.Result) (string, error)
 	// After describes the state after rectify handled the event.
 	After func(ctx context.Context, org *Org) (string, error)
+}
+
+// outcome is one line of the closing summary.
+type outcome struct {
+	scenario, playbook, mode, result string
+	elapsed                          time.Duration
 }
 
 // Options configure a demo run.
@@ -64,7 +78,17 @@ type Options struct {
 
 // Scenarios returns the demo's scenarios in the order they run.
 func Scenarios() []Scenario {
-	return []Scenario{exposedKeyScenario()}
+	return []Scenario{
+		exposedKeyScenario(),
+		securityGroupScenario(),
+		internetGatewayScenario(),
+		bucketPolicyScenario(),
+		configBucketScenario(),
+		glueEndpointScenario(),
+		credentialExfiltrationScenario(),
+		compromisedInstanceScenario(),
+		externalAccessScenario(),
+	}
 }
 
 // Run runs every scenario and writes the report to w.
@@ -78,7 +102,7 @@ func Run(ctx context.Context, w io.Writer, opts Options) error {
 		return err
 	}
 	defer sim.Close()
-	org := &Org{Sim: sim}
+	org := &Org{Sim: sim, users: map[string]aws.Config{}}
 
 	db := opts.DB
 	if db == "" {
@@ -103,12 +127,17 @@ func Run(ctx context.Context, w io.Writer, opts Options) error {
 	fmt.Fprintf(w, "member account %s trusts it through the role rectify-remediation (ExternalId).\n", Member)
 	fmt.Fprintf(w, "State: %s. Playbooks enabled: %s.\n", db, strings.Join(a.Engine.Playbooks(), ", "))
 
+	var summary []outcome
 	for i, sc := range Scenarios() {
 		fmt.Fprintf(w, "\n%d. %s\n%s\n", i+1, sc.Name, strings.Repeat("-", len(sc.Name)+3))
-		if err := org.play(ctx, w, a, sc); err != nil {
+		out, err := org.play(ctx, w, a, sc)
+		if err != nil {
 			return fmt.Errorf("demo: %s: %w", sc.Name, err)
 		}
+		out.scenario = fmt.Sprintf("%d", i+1)
+		summary = append(summary, out)
 	}
+	writeSummary(w, summary)
 	fmt.Fprintf(w, "\nEvery decision above is in the audit trail: rectify runs --config <file> / rectify runs show RUN_ID.\n")
 	return nil
 }
@@ -149,39 +178,143 @@ notify:
 	return app.New(ctx, cfg, app.Options{AWS: &awsCfg, Builtin: catalog.FS(), Clock: o.Sim.Now, Logger: log})
 }
 
-// play runs one scenario.
-func (o *Org) play(ctx context.Context, w io.Writer, a *app.App, sc Scenario) error {
+// play runs one scenario and returns its line of the summary.
+func (o *Org) play(ctx context.Context, w io.Writer, a *app.App, sc Scenario) (outcome, error) {
+	var out outcome
 	event, before, err := sc.Stage(ctx, o)
 	if err != nil {
-		return fmt.Errorf("stage: %w", err)
+		return out, fmt.Errorf("stage: %w", err)
 	}
 	fmt.Fprintf(w, "Before: %s\n", before)
 	sent := len(o.Sim.SNSMessages(o.Topic))
 	start := time.Now()
 	res, err := a.Engine.Handle(ctx, event)
 	if err != nil {
-		return err
+		return out, err
 	}
-	elapsed := time.Since(start)
+	out.elapsed = time.Since(start)
 	fmt.Fprintf(w, "Event %s: %s\n", res.EventID, res.Status)
 	for _, r := range res.Runs {
-		if err := o.printRun(ctx, w, a, r); err != nil {
-			return err
+		if err := o.printRun(ctx, w, a, r, sc.Then == nil); err != nil {
+			return out, err
 		}
 	}
-	fmt.Fprintf(w, "Handled in %s (AWS calls included).\n", elapsed.Round(time.Millisecond))
+	if sc.Then != nil {
+		start := time.Now()
+		then, err := sc.Then(ctx, o, a, res)
+		if err != nil {
+			return out, fmt.Errorf("then: %w", err)
+		}
+		out.elapsed += time.Since(start)
+		fmt.Fprintf(w, "Then: %s\n", then)
+		for _, r := range res.Runs {
+			if r.RunID != "" {
+				run, err := a.Store.GetRun(ctx, r.RunID)
+				if err != nil {
+					return out, err
+				}
+				r.Status = run.Status
+			}
+			if err := o.printRun(ctx, w, a, r, true); err != nil {
+				return out, err
+			}
+		}
+	}
+	fmt.Fprintf(w, "Handled in %s (AWS calls included).\n", out.elapsed.Round(time.Millisecond))
 	after, err := sc.After(ctx, o)
 	if err != nil {
-		return fmt.Errorf("after: %w", err)
+		return out, fmt.Errorf("after: %w", err)
 	}
 	fmt.Fprintf(w, "After: %s\n", after)
 	for _, m := range o.Sim.SNSMessages(o.Topic)[sent:] {
 		fmt.Fprintf(w, "\nNotification to the security team (SNS %s):\n  Subject: %s\n%s\n", o.Topic, m.Subject, indent(m.Message, "  | "))
 	}
+	if err := o.summarize(ctx, a, res, &out); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// summarize fills in the playbooks, modes and final run statuses of an
+// event's result.
+func (o *Org) summarize(ctx context.Context, a *app.App, res *engine.Result, out *outcome) error {
+	var pbs, modes, results []string
+	for _, r := range res.Runs {
+		pbs = append(pbs, r.PlaybookID)
+		if r.RunID == "" {
+			modes = append(modes, "-")
+			results = append(results, "skipped")
+			continue
+		}
+		run, err := a.Store.GetRun(ctx, r.RunID)
+		if err != nil {
+			return err
+		}
+		modes = append(modes, r.Mode.String())
+		results = append(results, string(run.Status))
+	}
+	if len(pbs) == 0 {
+		pbs, modes, results = []string{"-"}, []string{"-"}, []string{string(res.Status)}
+	}
+	out.playbook, out.mode, out.result = strings.Join(pbs, ", "), strings.Join(modes, ", "), strings.Join(results, ", ")
 	return nil
 }
 
-func (o *Org) printRun(ctx context.Context, w io.Writer, a *app.App, r engine.RunResult) error {
+// writeSummary writes the closing table of the scenarios.
+func writeSummary(w io.Writer, rows []outcome) {
+	fmt.Fprintf(w, "\nSummary\n=======\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "#\tplaybook\tmode\toutcome\ttime\n")
+	var total time.Duration
+	for _, r := range rows {
+		total += r.elapsed
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.scenario, r.playbook, r.mode, r.result, r.elapsed.Round(time.Millisecond))
+	}
+	fmt.Fprintf(tw, "\t\t\t\t%s\n", total.Round(time.Millisecond))
+	tw.Flush()
+}
+
+// user returns an SDK configuration of the member account's IAM user
+// name, with an access key of its own, creating the user (allowed every
+// action) the first time.
+func (o *Org) user(ctx context.Context, name string) (aws.Config, error) {
+	if cfg, ok := o.users[name]; ok {
+		return cfg, nil
+	}
+	cli := iam.NewFromConfig(o.Sim.Config(Member))
+	if _, err := cli.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}); err != nil {
+		return aws.Config{}, fmt.Errorf("create user %s: %w", name, err)
+	}
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+	if _, err := cli.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("administrator"),
+		PolicyDocument: aws.String(policy)}); err != nil {
+		return aws.Config{}, fmt.Errorf("policy of user %s: %w", name, err)
+	}
+	k, err := cli.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("access key of user %s: %w", name, err)
+	}
+	cfg := o.Sim.ConfigFor(aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey), "")
+	o.users[name] = cfg
+	return cfg, nil
+}
+
+// trailEvent returns the "AWS API Call via CloudTrail" event EventBridge
+// delivers for the latest call named eventName in the member account's
+// activity log in the default region whose caller's ARN ends with
+// caller, such as "user/alice".
+func (o *Org) trailEvent(eventName, caller string) ([]byte, error) {
+	recs := o.Sim.Trail(Member, o.Sim.Region())
+	for i := len(recs) - 1; i >= 0; i-- {
+		if r := recs[i]; r.EventName == eventName && strings.HasSuffix(r.UserIdentity.ARN, caller) {
+			return o.Sim.EventFor(r), nil
+		}
+	}
+	return nil, fmt.Errorf("no %s call by %s in the activity log of %s", eventName, caller, Member)
+}
+
+// printRun writes a run's steps and, with audit, its audit trail.
+func (o *Org) printRun(ctx context.Context, w io.Writer, a *app.App, r engine.RunResult, audit bool) error {
 	if r.RunID == "" {
 		fmt.Fprintf(w, "  playbook %s: skipped: %s\n", r.PlaybookID, r.Skipped)
 		return nil
@@ -192,14 +325,17 @@ func (o *Org) printRun(ctx context.Context, w io.Writer, a *app.App, r engine.Ru
 		return err
 	}
 	for _, s := range steps {
-		fmt.Fprintf(w, "    step %-12s %-32s %-12s %s\n", s.Name, s.Action, s.Status, s.Message)
+		fmt.Fprintf(w, "    step %-20s %-34s %-12s %s\n", s.Name, s.Action, s.Status, s.Message)
 	}
-	audit, err := a.Store.Audit(ctx, store.AuditFilter{RunID: r.RunID})
+	if !audit {
+		return nil
+	}
+	entries, err := a.Store.Audit(ctx, store.AuditFilter{RunID: r.RunID})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "  audit trail:\n")
-	for _, e := range audit {
+	for _, e := range entries {
 		fmt.Fprintf(w, "    %s  %-10s %s\n", e.Time.Format("15:04:05.000"), e.Kind, e.Message)
 	}
 	return nil

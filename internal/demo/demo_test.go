@@ -3,30 +3,133 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/rectify-dev/rectify/internal/catalog"
 	"github.com/rectify-dev/rectify/internal/demo"
 )
 
-func TestDemoRemediatesEveryScenario(t *testing.T) {
+// runDemo runs the demo once and returns its report.
+func runDemo(t *testing.T) string {
+	t.Helper()
 	var out bytes.Buffer
 	if err := demo.Run(context.Background(), &out, demo.Options{}); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
-	report := out.String()
-	for _, want := range []string{
-		"has no access keys: the exposed key is gone",
-		"iam.delete-access-key",
-		"Notification to the security team",
-		"203.0.113.66",
-		"succeeded",
-	} {
-		if !strings.Contains(report, want) {
-			t.Errorf("demo report lacks %q:\n%s", want, report)
+	return out.String()
+}
+
+// sections splits the report into its numbered scenario sections, the
+// summary last.
+func sections(report string) []string {
+	parts := regexp.MustCompile(`(?m)^\d+\. `).Split(report, -1)
+	return parts[1:]
+}
+
+// line returns the first line of section that starts with prefix, without
+// the prefix.
+func line(section, prefix string) string {
+	for _, l := range strings.Split(section, "\n") {
+		if s, ok := strings.CutPrefix(l, prefix); ok {
+			return s
 		}
 	}
-	if strings.Contains(report, "failed") {
-		t.Errorf("a run failed:\n%s", report)
+	return ""
+}
+
+func TestDemoShowsEveryScenario(t *testing.T) {
+	report := runDemo(t)
+	secs := sections(report)
+	tests := []struct {
+		name string
+		// after are substrings of the scenario's After line.
+		after []string
+		// report are substrings of the scenario's section.
+		report []string
+	}{
+		{"Trusted Advisor", []string{"has no access keys: the exposed key is gone"},
+			[]string{"iam.delete-access-key", "203.0.113.66", "Notification to the security team"}},
+		{"security group", []string{"admits nothing from the internet", "tcp 443 from 10.0.0.0/8"},
+			[]string{"IAM user alice added ingress rules", "tcp 22 from 0.0.0.0/0", "is ignored (loop guard:", "Notification to the security team"}},
+		{"internet gateway", []string{"is detached from VPC"},
+			[]string{"IAM user alice attached internet gateway", "ec2.detach-internet-gateway"}},
+		{"bucket policy", []string{"Block Public Access: 4 of 4 settings on", "AllowAnalytics", "ACL grants: owner FULL_CONTROL."},
+			[]string{"PublicRead (principal \"*\")", "removed public statement(s) PublicRead"}},
+		{"AWS Config", []string{"Block Public Access: 4 of 4 settings on", "ACL grants: owner FULL_CONTROL."},
+			[]string{"AllUsers READ", "removed grant(s) AllUsers:READ"}},
+		{"Glue", []string{"no longer exists"},
+			[]string{"it is PROVISIONING", "(mode auto): waiting", "is READY", "1 resumed", "Glue dev endpoint analytics-notebook deleted"}},
+		{"credentials used outside AWS", []string{"is refused (AccessDenied)", "AWSRevokeOlderSessions"},
+			[]string{"ListBuckets succeeds with it", "iam.revoke-role-sessions"}},
+		{"compromised instance", []string{"(rectify-quarantine)", "snapshots of vol-", ": 1;", `rectify:quarantined="0ec5f1e2d3c4b5a6978877665544b00d"`},
+			[]string{"(mode approve): awaiting_approval", "planned", "approved by demo"}},
+		{"Access Analyzer", []string{"left for a person (notify mode)", "still trusts arn:aws:iam::210987654321:root", "is ACTIVE"},
+			[]string{"(mode notify): planned", "External access to IAM role LegacyVendorAccess"}},
+	}
+	scenarios := demo.Scenarios()
+	if len(scenarios) != len(tests) || len(secs) != len(tests) {
+		t.Fatalf("%d scenarios, %d sections in the report, %d expected:\n%s", len(scenarios), len(secs), len(tests), report)
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sec := secs[i]
+			if !strings.Contains(line(sec, ""), tt.name) {
+				t.Fatalf("section %d is %q, want the %s scenario", i+1, line(sec, ""), tt.name)
+			}
+			after := line(sec, "After: ")
+			for _, want := range tt.after {
+				if !strings.Contains(after, want) {
+					t.Errorf("After: %s\nlacks %q", after, want)
+				}
+			}
+			for _, want := range tt.report {
+				if !strings.Contains(sec, want) {
+					t.Errorf("section lacks %q:\n%s", want, sec)
+				}
+			}
+			if strings.Contains(sec, "failed") {
+				t.Errorf("a run or step failed:\n%s", sec)
+			}
+		})
+	}
+}
+
+func TestDemoSummarizesEveryBuiltinPlaybook(t *testing.T) {
+	report := runDemo(t)
+	_, summary, ok := strings.Cut(report, "\nSummary\n=======\n")
+	if !ok {
+		t.Fatalf("no summary:\n%s", report)
+	}
+	rows := map[string][]string{}
+	for _, l := range strings.Split(summary, "\n") {
+		if f := strings.Fields(l); len(f) == 5 {
+			rows[f[1]] = f[2:]
+		}
+	}
+	names, err := fs.Glob(catalog.FS(), "*.yaml")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("built-in playbooks: %v, %v", names, err)
+	}
+	want := map[string][2]string{
+		"guardduty-instance-compromised":  {"approve", "succeeded"},
+		"access-analyzer-external-access": {"notify", "planned"},
+	}
+	for _, n := range names {
+		id := strings.TrimSuffix(n, ".yaml")
+		row, ok := rows[id]
+		if !ok {
+			t.Errorf("the demo has no scenario for playbook %s:\n%s", id, summary)
+			continue
+		}
+		mode, outcome := "auto", "succeeded"
+		if w, ok := want[id]; ok {
+			mode, outcome = w[0], w[1]
+		}
+		if row[0] != mode || row[1] != outcome {
+			t.Errorf("summary of %s = mode %s, outcome %s; want %s, %s", id, row[0], row[1], mode, outcome)
+		}
 	}
 }
