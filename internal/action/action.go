@@ -70,6 +70,13 @@ type Input struct {
 	// AWS is the SDK configuration for the target's account and region.
 	AWS aws.Config
 
+	// Home returns the SDK configuration for rectify's own account in the
+	// target's region, for actions that work there rather than in the
+	// target's account (such as updating a finding in the organization's
+	// Security Hub administrator account). It is nil when the run has no
+	// such configuration.
+	Home func(ctx context.Context) (aws.Config, error)
+
 	// Target is the resource the run is about.
 	Target Target
 

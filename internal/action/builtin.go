@@ -15,6 +15,7 @@ func Builtin() (*Registry, error) {
 		iamSessionActions(),
 		ec2InstanceActions(),
 		accessAnalyzerActions(),
+		securityHubActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

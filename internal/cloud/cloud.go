@@ -362,6 +362,33 @@ func (p *Provider) Config(ctx context.Context, account, region, session string) 
 	return cfg, nil
 }
 
+// HomeConfig returns the configuration for calls in rectify's own account in
+// region on behalf of session, such as updating findings in the Security Hub
+// of an organization's administrator account. It carries the base
+// credentials, or the configured role's when AlwaysAssumeRole is set. The
+// account and region lists do not apply: they bound where rectify
+// remediates, not where it reports.
+func (p *Provider) HomeConfig(ctx context.Context, region, session string) (aws.Config, error) {
+	if !ValidRegion(region) {
+		return aws.Config{}, fmt.Errorf("cloud: region %q is not a region name", region)
+	}
+	cfg := p.base.Copy()
+	cfg.Region = region
+	if !p.opts.AlwaysAssumeRole {
+		return cfg, nil
+	}
+	id, err := p.Identity(ctx)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	roleARN, ext, err := p.RoleFor(id.Partition, id.Account, region)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	cfg.Credentials = p.credentials(roleARN, ext, SessionName(p.opts.SessionPrefix, session), region)
+	return cfg, nil
+}
+
 // credentials returns the cached credentials provider for a role session,
 // creating it on first use. Entries older than the credentials' lifetime are
 // dropped, so a long-running process does not keep one per finished run.

@@ -47,6 +47,18 @@ type Cloud interface {
 	IsOwnSession(arn string) bool
 }
 
+// HomeCloud is a Cloud that also gives configurations for rectify's own
+// account, which actions reach through action.Input.Home (to update a
+// finding in the organization's Security Hub administrator account, for
+// example). *cloud.Provider implements it. With a Cloud that does not,
+// Input.Home is nil.
+type HomeCloud interface {
+	Cloud
+	// HomeConfig returns the configuration for calls in rectify's own
+	// account and region on behalf of session (a run ID).
+	HomeConfig(ctx context.Context, region, session string) (aws.Config, error)
+}
+
 // Notifier delivers notifications to named channels. *notify.Router
 // implements it.
 type Notifier interface {

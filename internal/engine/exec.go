@@ -56,6 +56,7 @@ type execution struct {
 	steps []*playbook.Step
 	recs  []store.StepRecord
 	cfg   *aws.Config
+	home  *aws.Config // rectify's own account, once an action asked for it
 }
 
 // prepare decodes a run's input and earlier steps' outputs.
@@ -187,6 +188,9 @@ func (x *execution) step(ctx context.Context, i int) (done bool, err error) {
 	}
 	in := actionInput(x.in.Target, params, run.ID, e.now(), false, x.vars.Steps)
 	in.AWS = *x.cfg
+	if _, ok := e.opts.Cloud.(HomeCloud); ok {
+		in.Home = x.homeConfig
+	}
 
 	res, attempts, err := x.callWithRetry(ctx, st, spec, in)
 	rec.Attempts += attempts
@@ -238,6 +242,24 @@ func (x *execution) step(ctx context.Context, i int) (done bool, err error) {
 	e.audit(ctx, store.AuditEntry{Kind: store.AuditStep, EventID: run.EventID, RunID: run.ID, PlaybookID: run.PlaybookID,
 		Message: fmt.Sprintf("step %s (%s): %s: %s", st.ID, st.Action, res.Outcome, res.Message)})
 	return true, x.advance(ctx, i)
+}
+
+// homeConfig returns the configuration for rectify's own account in the
+// target's region, asking the cloud provider once per execution.
+func (x *execution) homeConfig(ctx context.Context) (aws.Config, error) {
+	if x.home != nil {
+		return *x.home, nil
+	}
+	hc, ok := x.e.opts.Cloud.(HomeCloud)
+	if !ok {
+		return aws.Config{}, errors.New("engine: the cloud provider gives no configuration for rectify's own account")
+	}
+	cfg, err := hc.HomeConfig(ctx, x.in.Target.Region, x.run.ID)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	x.home = &cfg
+	return cfg, nil
 }
 
 // advance persists that step i is behind the run.
