@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/rectify-dev/rectify/internal/spelling"
 )
 
 // Error is one problem with the configuration.
@@ -364,7 +366,7 @@ func suggest(key string, fields map[string]reflect.Type) string {
 	slices.Sort(names)
 	best, bestD := "", max(1, len(key)/3)+1
 	for _, n := range names {
-		d := distance(strings.ToLower(key), n)
+		d := spelling.Distance(strings.ToLower(key), n, -1)
 		if len(key) >= 3 && (strings.HasPrefix(n, key) || strings.HasPrefix(key, n)) {
 			d = 1
 		}
@@ -376,27 +378,6 @@ func suggest(key string, fields map[string]reflect.Type) string {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return " (known fields: " + strings.Join(names, ", ") + ")"
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // UnmarshalYAML reads a size written as a number of bytes or with a unit.
