@@ -15,8 +15,12 @@
 // on whole, so that the engine rejects it and records why.
 //
 // [NewHTTP] serves the HTTP intake (POST /events) and answers each request
-// with an [Outcome] per event. [File] and [Dir] read events from files, for
-// rectify run and rectify replay.
+// with an [Outcome] per event. [File] and [Walk] read events from files, for
+// rectify run and rectify replay. [SQS] long-polls a queue and deletes each
+// message once its events are handled; [Lambda] handles the invocations of
+// an AWS Lambda function, EventBridge events delivered directly or SQS
+// batches. Both take a message body that is an SNS notification to carry
+// the event in its Message.
 package intake
 
 import (
@@ -49,7 +53,7 @@ type Handler interface {
 
 // Meta says where an event came from.
 type Meta struct {
-	// Source is the kind of source: "http", "file".
+	// Source is the kind of source: "http", "file", "sqs", "lambda".
 	Source string
 	// Origin locates the event for people: "events.jsonl:12",
 	// "request[3]".
@@ -65,6 +69,14 @@ type Meta struct {
 	// Offset is how many bytes of the file or body had been read once the
 	// event was; with the input's size it measures progress.
 	Offset int64
+	// Queue is the SQS queue the event's message came from: its URL for
+	// the SQS source, its ARN for a Lambda SQS event.
+	Queue string
+	// MessageID is the id of the event's SQS message.
+	MessageID string
+	// ReceiveCount is how many times the message has been received,
+	// this time included (SQS's ApproximateReceiveCount); 0 when unknown.
+	ReceiveCount int
 }
 
 type metaKey struct{}
