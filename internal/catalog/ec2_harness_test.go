@@ -15,8 +15,6 @@ import (
 
 	"github.com/rectify-dev/rectify/internal/app"
 	"github.com/rectify-dev/rectify/internal/awssim"
-	"github.com/rectify-dev/rectify/internal/catalog"
-	"github.com/rectify-dev/rectify/internal/config"
 	"github.com/rectify-dev/rectify/internal/store"
 )
 
@@ -120,29 +118,7 @@ func ec2EventNames(recs []awssim.TrailRecord) []string {
 // added to the aws section (e.g. allow lists).
 func (h *harness) ec2RectifyAWS(t *testing.T, awsExtra string) *app.App {
 	t.Helper()
-	yml := fmt.Sprintf(`
-store: {path: %s}
-aws:
-  role_name: rectify-remediation
-  external_id: org-ext-id
-  max_attempts: 5
-%s
-notify:
-  channels:
-    security: {type: sns, topic_arn: %q}
-  security_team: security
-`, filepath.Join(t.TempDir(), "rectify.db"), awsExtra, h.topic)
-	cfg, err := config.Parse("rectify.yaml", []byte(yml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	awsCfg := h.sim.Config("")
-	a, err := app.New(context.Background(), cfg, app.Options{AWS: &awsCfg, Builtin: catalog.FS(), Clock: h.sim.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return a
+	return h.start(t, filepath.Join(t.TempDir(), "rectify.db"), h.configWith(awsExtra, "")).App
 }
 
 // ec2Steps returns the step records of a run by step name.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -58,21 +59,27 @@ func (h *harness) memberRole(t *testing.T, account string) {
 	}
 }
 
-// rectify assembles rectify from a configuration, with extra YAML appended
-// (e.g. playbook overrides), keeping its state in a temporary directory.
+// rectify assembles rectify from the standard configuration with extra YAML
+// appended (e.g. playbook overrides), keeping its state in a temporary
+// directory.
 func (h *harness) rectify(t *testing.T, extra string) *app.App {
 	t.Helper()
-	yml := fmt.Sprintf(`
-store: {path: %s}
-aws:
-  role_name: rectify-remediation
-  external_id: org-ext-id
-  max_attempts: 5
-notify:
-  channels:
-    security: {type: sns, topic_arn: %q}
-  security_team: security
-%s`, filepath.Join(t.TempDir(), "rectify.db"), h.topic, extra)
+	return h.start(t, filepath.Join(t.TempDir(), "rectify.db"), h.standardConfig(extra)).App
+}
+
+// instance is one rectify process of a test: its app and a way to stop it
+// before the test ends, as a restart does.
+type instance struct {
+	*app.App
+	stop func()
+}
+
+// start assembles rectify from the configuration yml, keeping its state in
+// db so that a later start on the same path continues where this one
+// stopped.
+func (h *harness) start(t *testing.T, db, yml string) *instance {
+	t.Helper()
+	yml = fmt.Sprintf("store: {path: %q}\n%s", db, yml)
 	cfg, err := config.Parse("rectify.yaml", []byte(yml))
 	if err != nil {
 		t.Fatal(err)
@@ -82,8 +89,36 @@ notify:
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Close() })
-	return a
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			if err := a.Close(); err != nil {
+				t.Errorf("close rectify: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &instance{App: a, stop: stop}
+}
+
+// standardConfig is the configuration of harness.rectify, without the
+// store, followed by extra.
+func (h *harness) standardConfig(extra string) string { return h.configWith("", extra) }
+
+// configWith is the standard configuration with awsExtra lines added to
+// its aws section and extra YAML appended.
+func (h *harness) configWith(awsExtra, extra string) string {
+	return fmt.Sprintf(`
+aws:
+  role_name: rectify-remediation
+  external_id: org-ext-id
+  max_attempts: 5
+%s
+notify:
+  channels:
+    security: {type: sns, topic_arn: %q}
+  security_team: security
+%s`, awsExtra, h.topic, extra)
 }
 
 // fixture reads testdata/<playbook>/<file>, replacing each old string of
