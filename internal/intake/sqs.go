@@ -405,7 +405,7 @@ func unwrapSNS(body []byte) []byte {
 	return []byte(*n.Message)
 }
 
-// queueName returns the last element of a queue URL.
-func queueName(queueURL string) string {
-	return queueURL[strings.LastIndexByte(queueURL, '/')+1:]
+// queueName returns a queue's name, the last element of its URL or ARN.
+func queueName(queue string) string {
+	return queue[strings.LastIndexAny(queue, "/:")+1:]
 }
