@@ -11,6 +11,9 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,6 +34,29 @@ import (
 	"github.com/rectify-dev/rectify/internal/engine"
 	"github.com/rectify-dev/rectify/internal/store"
 )
+
+//go:embed events/*.json
+var events embed.FS
+
+// event returns an embedded sample event with replacements (old, new, ...)
+// and a new event ID, so that rectify, which ignores an event ID it has
+// seen, handles it even when the demo keeps its state in a file used
+// before.
+func event(name string, replace ...string) ([]byte, error) {
+	b, err := events.ReadFile("events/" + name)
+	if err != nil {
+		return nil, err
+	}
+	var ev map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(strings.NewReplacer(replace...).Replace(string(b))), &ev); err != nil {
+		return nil, fmt.Errorf("event %s: %w", name, err)
+	}
+	var u [16]byte
+	rand.Read(u[:])
+	u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80
+	ev["id"], _ = json.Marshal(fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:]))
+	return json.Marshal(ev)
+}
 
 // Member is the member account the demo's problems are in.
 const Member = "444455556666"
@@ -88,6 +114,7 @@ func Scenarios() []Scenario {
 		credentialExfiltrationScenario(),
 		compromisedInstanceScenario(),
 		externalAccessScenario(),
+		securityHubSSHScenario(),
 	}
 }
 
@@ -97,7 +124,10 @@ func Run(ctx context.Context, w io.Writer, opts Options) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	sim := awssim.New(awssim.Options{Logger: log})
+	// A new seed each time: the simulator's identifiers, and so the IDs of
+	// the events it emits, differ from those of an earlier demo whose
+	// state is kept in opts.DB.
+	sim := awssim.New(awssim.Options{Logger: log, Seed: uint64(time.Now().UnixNano())})
 	if err := sim.Listen("127.0.0.1:0"); err != nil {
 		return err
 	}

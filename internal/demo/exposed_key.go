@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"embed"
 	"fmt"
 	"strings"
 	"time"
@@ -13,18 +12,6 @@ import (
 
 	"github.com/rectify-dev/rectify/internal/awssim"
 )
-
-//go:embed events/*.json
-var events embed.FS
-
-// event returns an embedded sample event with replacements (old, new, ...).
-func event(name string, replace ...string) ([]byte, error) {
-	b, err := events.ReadFile("events/" + name)
-	if err != nil {
-		return nil, err
-	}
-	return []byte(strings.NewReplacer(replace...).Replace(string(b))), nil
-}
 
 // exposedKeyScenario: Trusted Advisor finds an IAM user's access key in a
 // public repository.
