@@ -165,7 +165,9 @@ func updateFinding(ctx context.Context, in Input) (Result, error) {
 		return Result{}, fmt.Errorf("update Security Hub finding %s (product %s): %s: %s", id, product, aws.ToString(u.ErrorCode), aws.ToString(u.ErrorMessage))
 	}
 	msg := fmt.Sprintf("set Security Hub finding %s from %s to %s", id, orNone(string(current)), status)
-	if note != "" && note != currentNote {
+	if current == status {
+		msg = fmt.Sprintf("replaced the note of Security Hub finding %s, which stays %s", id, status)
+	} else if note != "" {
 		msg += " with a note"
 	}
 	return Result{Outcome: Changed, Message: msg, Output: output}, nil
