@@ -5,8 +5,10 @@
 // did, as the simulator's state shows it.
 //
 // Each scenario stages its "before" state through the AWS SDK, produces its
-// event, and describes the "after" state, so the demo grows with the
-// built-in playbooks.
+// event, optionally goes on with a second phase (simulated time passing
+// while a run waits, a person approving a plan), and describes the "after"
+// state, so the demo grows with the built-in playbooks. The report closes
+// with a table of every scenario's playbook, mode, outcome and time.
 package demo
 
 import (
