@@ -210,3 +210,30 @@ func TestUpdateFindingUnprocessed(t *testing.T) {
 		t.Errorf("BatchUpdateFindings calls = %d, want 1", updates)
 	}
 }
+
+func TestUpdateFindingDescribe(t *testing.T) {
+	reg, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := reg.Lookup("securityhub.update-finding")
+	for _, tc := range []struct {
+		params map[string]any
+		want   []string
+	}{
+		{map[string]any{}, []string{testFindingID, "444455556666/us-east-1", "RESOLVED"}},
+		{map[string]any{"in_account": "central", "workflow_status": "NOTIFIED", "note": strings.Repeat("n", 700)},
+			[]string{testFindingID, "rectify's own account (us-east-1)", "NOTIFIED", strings.Repeat("n", 509) + "...\""}},
+	} {
+		p, err := spec.Check(tc.params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := spec.Explain(Input{Params: p, Target: Target{Account: "444455556666", Region: "us-east-1", FindingID: testFindingID, ProductARN: testProduct}})
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("Explain(%v) = %q, lacks %q", tc.params, got, w)
+			}
+		}
+	}
+}
