@@ -36,6 +36,7 @@ func newRootCmd() *cobra.Command {
 		newTestPatternCmd(),
 		newRunCmd(), newReplayCmd(), newPlanCmd(), newServeCmd(), newPlaybooksCmd(), newRunsCmd(), newApproveCmd(),
 		newSandboxCmd(), newDemoCmd(),
+		newLambdaCmd(),
 	)
 	return root
 }

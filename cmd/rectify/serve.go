@@ -7,11 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/spf13/cobra"
 
+	"github.com/rectify-dev/rectify/internal/engine"
 	"github.com/rectify-dev/rectify/internal/intake"
 )
 
@@ -20,6 +23,7 @@ func newServeCmd() *cobra.Command {
 		addr     string
 		interval time.Duration
 		grace    time.Duration
+		queues   []string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -31,9 +35,15 @@ must present the shared secret from the environment variable named by
 serve.secret_env (as "Authorization: Bearer SECRET" or X-Rectify-Secret)
 when it is set, and bodies are limited to serve.max_body.
 
+Each --sqs QUEUE_URL also long-polls that SQS queue (the target of an
+EventBridge rule, or subscribed to an SNS topic) and deletes each message
+once its events are handled or rejected; a message whose handling failed
+stays in the queue, to be delivered again and, after the queue's
+maxReceiveCount, moved to its dead-letter queue.
+
 Every few seconds serve also resumes due runs: runs whose durable wait has
 elapsed and runs left unfinished by a stopped process. SIGINT or SIGTERM
-stops it gracefully: requests in flight are completed first.`,
+stops it gracefully: requests and messages in flight are completed first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := openApp(cmd, slog.LevelInfo, nil)
@@ -47,6 +57,11 @@ stops it gracefully: requests in flight are completed first.`,
 			}
 			if interval <= 0 {
 				return fmt.Errorf("--resume-interval %s: must be positive", interval)
+			}
+			for _, q := range queues {
+				if !strings.HasPrefix(q, "https://") && !strings.HasPrefix(q, "http://") {
+					return fmt.Errorf("--sqs %q: want a queue URL, such as https://sqs.us-east-1.amazonaws.com/123456789012/events", q)
+				}
 			}
 			secret := cfg.Serve.Secret.Reveal()
 			handler := intake.NewHTTP(a.Engine, intake.HTTPOptions{MaxBody: int64(cfg.Serve.MaxBody), Secret: secret, Logger: log})
@@ -62,13 +77,14 @@ stops it gracefully: requests in flight are completed first.`,
 				mode, _ := a.Engine.Mode(id)
 				books = append(books, id+"="+mode.String())
 			}
-			log.Info("rectify serving", "addr", "http://"+ln.Addr().String(), "events", intake.EventsPath,
+			log.Info("rectify serving", "addr", "http://"+ln.Addr().String(), "events", intake.EventsPath, "sqs", queues,
 				"playbooks", books, "secret_required", secret != "", "max_body", cfg.Serve.MaxBody.String(), "resume_every", interval)
 			if secret == "" {
 				log.Warn("no shared secret is set: anyone who can reach the address can submit events", "secret_env", cfg.Serve.SecretEnv)
 			}
 
-			ctx := cmd.Context()
+			ctx, stop := context.WithCancel(cmd.Context())
+			defer stop()
 			// Resumed runs may outlive the signal by the grace period.
 			runCtx, stopRuns := context.WithCancel(context.WithoutCancel(ctx))
 			defer stopRuns()
@@ -79,10 +95,33 @@ stops it gracefully: requests in flight are completed first.`,
 				resumeLoop(ctx, runCtx, a.Engine.Resume, interval, log)
 			}()
 
+			sourceErr := make(chan error, len(queues))
+			if len(queues) > 0 {
+				client := sqs.NewFromConfig(a.AWS)
+				fn := intake.HandleFunc(a.Engine, func(m intake.Meta, res *engine.Result, err error) {
+					o := intake.Summarize(m, res, err)
+					log.Info("intake: message", "origin", m.Origin, "receive_count", m.ReceiveCount, "id", o.ID, "status", o.Status)
+				})
+				for _, q := range queues {
+					src := &intake.SQS{Client: client, QueueURL: q, Grace: grace, Logger: log}
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						if err := src.Run(ctx, fn); err != nil {
+							sourceErr <- err
+						}
+					}()
+				}
+			}
+
 			serveErr := make(chan error, 1)
 			go func() { serveErr <- srv.Serve(ln) }()
 			select {
 			case err = <-serveErr:
+				stop()
+			case err = <-sourceErr:
+				stop()
+				_ = srv.Close()
 			case <-ctx.Done():
 				log.Info("shutting down", "grace", grace)
 				timer := time.AfterFunc(grace, stopRuns)
@@ -101,7 +140,8 @@ stops it gracefully: requests in flight are completed first.`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "", "listen address, overriding serve.addr")
 	cmd.Flags().DurationVar(&interval, "resume-interval", 5*time.Second, "how often due runs are resumed")
-	cmd.Flags().DurationVar(&grace, "grace", 30*time.Second, "how long requests and runs in flight may take to finish on shutdown")
+	cmd.Flags().DurationVar(&grace, "grace", 30*time.Second, "how long requests, messages and runs in flight may take to finish on shutdown")
+	cmd.Flags().StringArrayVar(&queues, "sqs", nil, "also receive events from the SQS queue at this URL (repeatable)")
 	return cmd
 }
 
