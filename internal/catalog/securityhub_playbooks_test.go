@@ -1,0 +1,111 @@
+package catalog_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/rectify-dev/rectify/internal/action"
+	"github.com/rectify-dev/rectify/internal/catalog"
+	"github.com/rectify-dev/rectify/internal/event"
+	"github.com/rectify-dev/rectify/internal/playbook"
+)
+
+func loadEC213(t *testing.T) (*playbook.Playbook, *action.Registry) {
+	t.Helper()
+	reg, err := action.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pbs, err := catalog.Load(reg, playbook.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pb := range pbs {
+		if pb.ID == ec213Playbook {
+			return pb, reg
+		}
+	}
+	t.Fatalf("playbook %s is not built in", ec213Playbook)
+	return nil, nil
+}
+
+// TestSecurityHubEC213LeastPrivilege pins the playbook's mode, channels and
+// the permissions derived from its actions.
+func TestSecurityHubEC213LeastPrivilege(t *testing.T) {
+	pb, reg := loadEC213(t)
+	if pb.Mode != playbook.Auto || !pb.Enabled || !reflect.DeepEqual(pb.Notify.Channels, []string{"security-team", "owners"}) {
+		t.Errorf("mode %v, enabled %v, notify %v", pb.Mode, pb.Enabled, pb.Notify.Channels)
+	}
+	want := []string{"ec2:DescribeSecurityGroupRules", "ec2:RevokeSecurityGroupIngress", "securityhub:BatchUpdateFindings", "securityhub:GetFindings"}
+	if got, err := reg.Permissions(pb.Actions()...); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("permissions = %v, %v; want %v", got, err, want)
+	}
+}
+
+// TestSecurityHubEC213FullBatch checks the condition on a batch of 100
+// findings, the most one event carries: each finding is judged on its own,
+// and the condition stays within the cost limit for the last one.
+func TestSecurityHubEC213FullBatch(t *testing.T) {
+	pb, _ := loadEC213(t)
+	raw, err := os.ReadFile(filepath.Join("testdata", ec213Playbook, "event.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	detail := ev["detail"].(map[string]any)
+	tmpl, _ := json.Marshal(detail["findings"].([]any)[0])
+	var findings []any
+	for i := range 100 {
+		var f map[string]any
+		if err := json.Unmarshal(tmpl, &f); err != nil {
+			t.Fatal(err)
+		}
+		f["Id"] = fmt.Sprintf("%s-%03d", f["Id"], i)
+		f["Resources"].([]any)[0].(map[string]any)["Id"] = fmt.Sprintf("arn:aws:ec2:us-east-1:444455556666:security-group/sg-%017x", i)
+		if i%10 == 5 {
+			f["Compliance"].(map[string]any)["Status"] = "PASSED"
+		}
+		findings = append(findings, f)
+	}
+	detail["findings"] = findings
+	raw, _ = json.Marshal(ev)
+	e, err := event.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets, err := e.Targets()
+	if err != nil || len(targets) != 100 {
+		t.Fatalf("targets = %d, %v; want 100", len(targets), err)
+	}
+	m, err := e.Map()
+	if err != nil {
+		t.Fatal(err)
+	}
+	params, err := pb.Params(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := 0
+	for i, tg := range targets {
+		ok, err := pb.When(playbook.Vars{Event: m, Target: playbook.TargetVars(tg), Params: params})
+		if err != nil {
+			t.Fatalf("finding %d: %v", i, err)
+		}
+		if ok != (i%10 != 5) {
+			t.Errorf("finding %d (%s) fires = %v", i, tg.ID, ok)
+		}
+		if ok {
+			fired++
+		}
+	}
+	if fired != 90 {
+		t.Errorf("fired for %d findings, want 90", fired)
+	}
+}
