@@ -378,32 +378,33 @@ func (e *Engine) notifyRun(ctx context.Context, run *store.Run, b *book, vars pl
 	if strings.HasPrefix(status, "failed") {
 		m.Severity = notify.SeverityHigh
 	}
-	var text strings.Builder
-	fmt.Fprintf(&text, "%s\n\n", b.pb.Title)
-	if b.pb.Description != "" {
-		fmt.Fprintf(&text, "%s\n\n", strings.TrimSpace(b.pb.Description))
-	}
-	fmt.Fprintf(&text, "Outcome: %s\n\nSteps:\n", status)
+	var report strings.Builder
+	fmt.Fprintf(&report, "Outcome: %s\n\nSteps:\n", status)
 	for _, s := range steps {
-		fmt.Fprintf(&text, "  - %s (%s): %s\n", s.ID, s.Action, s.Description)
+		fmt.Fprintf(&report, "  - %s (%s): %s\n", s.ID, s.Action, s.Description)
 	}
-	m.Text = text.String()
-	// A playbook's own subject and message may use the outputs of its
-	// steps; when the run failed or did not execute them, a template that
-	// cannot be rendered gives way to the standard report.
+	// The playbook's title and description introduce the standard report;
+	// a playbook's own message replaces them. That message may use the
+	// outputs of steps, so when the run failed or did not execute them, a
+	// template that cannot be rendered gives way to the standard report.
+	intro := b.pb.Title + "\n\n"
+	if d := strings.TrimSpace(b.pb.Description); d != "" {
+		intro += d + "\n\n"
+	}
 	if subj, msg, err := b.pb.RenderNotification(vars); err != nil {
 		if status == "remediated" {
 			e.log.Warn("notification template", "run", run.ID, "err", err)
-			m.Text += "\n(notification template failed: " + err.Error() + ")\n"
+			report.WriteString("\n(notification template failed: " + err.Error() + ")\n")
 		}
 	} else {
 		if subj != "" {
 			m.Subject = subj
 		}
 		if msg != "" {
-			m.Text = msg + "\n\n" + m.Text
+			intro = strings.TrimSpace(msg) + "\n\n"
 		}
 	}
+	m.Text = intro + report.String()
 	results := e.opts.Notifier.Notify(ctx, b.pb.Notify.Channels, m)
 	var parts []string
 	for _, r := range results {
