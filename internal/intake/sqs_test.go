@@ -403,3 +403,20 @@ func TestSQSRejectsBadSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestSQSHandlerPanic(t *testing.T) {
+	sim := awssim.Start(t)
+	q := newQueue(t, sim, "events", nil)
+	q.send(t, thing("p1", "a"))
+	rec := &recorder{answer: func([]byte) error { panic("the handler exploded") }}
+	r := start(&intake.SQS{Client: q.client, QueueURL: q.url, Logger: discard()}, rec.fn)
+	eventually(t, "the event", func() bool { return rec.calls() == 1 })
+	q.send(t, thing("p2", "b"))
+	eventually(t, "the next event", func() bool { return rec.calls() == 2 })
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if msgs := q.messages(); len(msgs) != 2 {
+		t.Errorf("the queue holds %d messages, want both, left for redelivery", len(msgs))
+	}
+}
