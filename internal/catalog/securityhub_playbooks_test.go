@@ -11,6 +11,7 @@ import (
 	"github.com/rectify-dev/rectify/internal/action"
 	"github.com/rectify-dev/rectify/internal/catalog"
 	"github.com/rectify-dev/rectify/internal/event"
+	"github.com/rectify-dev/rectify/internal/pattern"
 	"github.com/rectify-dev/rectify/internal/playbook"
 )
 
@@ -46,26 +47,25 @@ func TestSecurityHubEC213LeastPrivilege(t *testing.T) {
 	}
 }
 
-// TestSecurityHubEC213FullBatch checks the condition on a batch of 100
-// findings, the most one event carries: each finding is judged on its own,
-// and the condition stays within the cost limit for the last one.
-func TestSecurityHubEC213FullBatch(t *testing.T) {
-	pb, _ := loadEC213(t)
+// ec213Batch returns the fixture event with n findings on n groups, every
+// tenth one (from the sixth) PASSED, parsed, with its targets and map.
+func ec213Batch(tb testing.TB, n int) ([]byte, []event.Target, map[string]any) {
+	tb.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", ec213Playbook, "event.json"))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	var ev map[string]any
 	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	detail := ev["detail"].(map[string]any)
 	tmpl, _ := json.Marshal(detail["findings"].([]any)[0])
 	var findings []any
-	for i := range 100 {
+	for i := range n {
 		var f map[string]any
 		if err := json.Unmarshal(tmpl, &f); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 		f["Id"] = fmt.Sprintf("%s-%03d", f["Id"], i)
 		f["Resources"].([]any)[0].(map[string]any)["Id"] = fmt.Sprintf("arn:aws:ec2:us-east-1:444455556666:security-group/sg-%017x", i)
@@ -78,16 +78,25 @@ func TestSecurityHubEC213FullBatch(t *testing.T) {
 	raw, _ = json.Marshal(ev)
 	e, err := event.Parse(raw)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	targets, err := e.Targets()
-	if err != nil || len(targets) != 100 {
-		t.Fatalf("targets = %d, %v; want 100", len(targets), err)
+	if err != nil || len(targets) != n {
+		tb.Fatalf("targets = %d, %v; want %d", len(targets), err, n)
 	}
 	m, err := e.Map()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return raw, targets, m
+}
+
+// TestSecurityHubEC213FullBatch checks the condition on a batch of 100
+// findings, the most one event carries: each finding is judged on its own,
+// and the condition stays within the cost limit for the last one.
+func TestSecurityHubEC213FullBatch(t *testing.T) {
+	pb, _ := loadEC213(t)
+	_, targets, m := ec213Batch(t, 100)
 	params, err := pb.Params(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -107,5 +116,50 @@ func TestSecurityHubEC213FullBatch(t *testing.T) {
 	}
 	if fired != 90 {
 		t.Errorf("fired for %d findings, want 90", fired)
+	}
+}
+
+// BenchmarkSecurityHubEC213Route measures what routing a batch costs this
+// playbook: the trigger once, the condition per finding. The condition
+// looks its finding up in the batch, so a batch costs the square of its
+// size.
+func BenchmarkSecurityHubEC213Route(b *testing.B) {
+	reg, err := action.Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pbs, err := catalog.Load(reg, playbook.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var pb *playbook.Playbook
+	for _, p := range pbs {
+		if p.ID == ec213Playbook {
+			pb = p
+		}
+	}
+	trigger, err := pattern.Compile(pb.Trigger)
+	if err != nil {
+		b.Fatal(err)
+	}
+	params, err := pb.Params(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("findings=%d", n), func(b *testing.B) {
+			raw, targets, m := ec213Batch(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if ok, err := trigger.Match(raw); err != nil || !ok {
+					b.Fatalf("trigger = %v, %v", ok, err)
+				}
+				for _, tg := range targets {
+					if _, err := pb.When(playbook.Vars{Event: m, Target: playbook.TargetVars(tg), Params: params}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }
