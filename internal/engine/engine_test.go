@@ -425,3 +425,36 @@ func TestOwnSessionsDoNotTrigger(t *testing.T) {
 		}
 	}
 }
+
+func TestRunsThatChangeNothingAreNotNotified(t *testing.T) {
+	ctx := context.Background()
+	for _, always := range []bool{false, true} {
+		e := newEnv(t)
+		pb := keyPlaybook
+		if always {
+			pb = strings.Replace(pb, "  to: [security-team]", "  to: [security-team]\n  always: true", 1)
+		}
+		eng := e.engine(pb, nil)
+		ev, key := e.exposedKey(awssim.DefaultAccount)
+		// The key is already gone: every step is already done.
+		if _, err := iam.NewFromConfig(e.sim.Config("")).DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{
+			UserName: aws.String("ci-deployer"), AccessKeyId: aws.String(key)}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := eng.Handle(ctx, ev)
+		if err != nil || res.Runs[0].Status != store.RunSucceeded {
+			t.Fatalf("always=%v: %+v, %v", always, res, err)
+		}
+		want := 0
+		if always {
+			want = 1
+		}
+		if got := e.rec.count(); got != want {
+			t.Errorf("always=%v: %d notifications, want %d", always, got, want)
+		}
+		audit, _ := e.store.Audit(ctx, store.AuditFilter{RunID: res.Runs[0].RunID, Kinds: []store.AuditKind{store.AuditNotified}})
+		if len(audit) != 1 {
+			t.Errorf("always=%v: notification decisions in the audit = %+v, want one", always, audit)
+		}
+	}
+}

@@ -57,6 +57,10 @@ type execution struct {
 	recs  []store.StepRecord
 	cfg   *aws.Config
 	home  *aws.Config // rectify's own account, once an action asked for it
+	// first is the step this execution started at; didChange records a
+	// step of this execution that reported Changed.
+	first     int
+	didChange bool
 }
 
 // prepare decodes a run's input and earlier steps' outputs.
@@ -142,6 +146,7 @@ func (x *execution) execute(ctx context.Context) error {
 			return err
 		}
 	}
+	x.first = run.NextStep
 	for i := run.NextStep; i < len(x.steps); i++ {
 		done, err := x.step(ctx, i)
 		if err != nil || !done {
@@ -232,6 +237,9 @@ func (x *execution) step(ctx context.Context, i int) (done bool, err error) {
 		return false, nil
 	case action.AlreadyDone:
 		rec.Status = store.StepAlreadyDone
+	case action.Changed:
+		rec.Status = store.StepSucceeded
+		x.didChange = true
 	default:
 		rec.Status = store.StepSucceeded
 	}
@@ -321,7 +329,12 @@ func (e *Engine) fail(ctx context.Context, run *store.Run, x *execution, _ error
 func (x *execution) finish(ctx context.Context) error {
 	e, run := x.e, x.run
 	if !run.Notified {
-		x.notify(ctx, "")
+		if x.book.pb.Notify.Always || x.changed() {
+			x.notify(ctx, "")
+		} else if len(x.book.pb.Notify.Channels) > 0 {
+			e.audit(ctx, store.AuditEntry{Kind: store.AuditNotified, EventID: run.EventID, RunID: run.ID, PlaybookID: run.PlaybookID,
+				Message: "not notified: the run changed nothing (notify.always is off)"})
+		}
 		run.Notified = true
 		if err := x.update(ctx); err != nil {
 			return err
@@ -334,6 +347,21 @@ func (x *execution) finish(ctx context.Context) error {
 	e.audit(ctx, store.AuditEntry{Kind: store.AuditSucceeded, EventID: run.EventID, RunID: run.ID, PlaybookID: run.PlaybookID,
 		Message: "all steps done on " + describeTarget(x.in.Target)})
 	return nil
+}
+
+// changed reports whether the run changed something: a step of this
+// execution reported Changed, or, conservatively, a step of an earlier
+// execution of the run (before a restart or a wait) succeeded.
+func (x *execution) changed() bool {
+	if x.didChange {
+		return true
+	}
+	for _, r := range x.recs {
+		if r.Index < x.first && r.Status == store.StepSucceeded {
+			return true
+		}
+	}
+	return false
 }
 
 // notify sends the run's report to the playbook's channels.

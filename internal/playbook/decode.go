@@ -725,7 +725,7 @@ func (d *decoder) notify(pb *Playbook, p pair, ids map[string]bool) {
 		pb.Notify.Channels, _ = d.strings(n, "notify", channelRE, "channel name")
 		return
 	}
-	pairs, ok := d.mapping(n, "notify", []string{"to", "subject", "message"})
+	pairs, ok := d.mapping(n, "notify", []string{"to", "subject", "message", "always"})
 	if !ok {
 		return
 	}
@@ -735,6 +735,8 @@ func (d *decoder) notify(pb *Playbook, p pair, ids map[string]bool) {
 		case "to":
 			hasTo = true
 			pb.Notify.Channels, _ = d.strings(q.v, q.field, channelRE, "channel name")
+		case "always":
+			pb.Notify.Always, _ = d.boolean(q.v, q.field)
 		case "subject", "message":
 			s, ok := d.str(q.v, q.field)
 			if !ok {

@@ -150,6 +150,10 @@ type Notification struct {
 	// Subject and Message are the sources of optional templates; empty
 	// means the engine's standard report.
 	Subject, Message string
+	// Always makes the engine notify after a run that changed nothing
+	// (every step already done, skipped or read-only); by default such a
+	// run is recorded but not notified.
+	Always bool
 
 	subject, message *template
 }
