@@ -68,8 +68,11 @@ func TestAccessAnalyzerFindingsRoundTrip(t *testing.T) {
 	}
 
 	// The EventBridge event for the seeded finding has the sample's shape.
-	raw, err := os.ReadFile("../../../shared/events/access-analyzer-external-role-trust.json")
-	if err == nil {
+	raw, err := os.ReadFile("testdata/events/access-analyzer-external-role-trust.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	{
 		var want, got map[string]any
 		if err := json.Unmarshal(raw, &want); err != nil {
 			t.Fatal(err)
