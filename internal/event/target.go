@@ -327,7 +327,12 @@ func (tb targetBuilder) fromARN(s, typ, account, accountField, region string) (T
 // Targets returns the resources the event is about, one target each:
 //
 //   - Security Hub: one per finding, for the finding's first resource (the
-//     account itself when it lists none), in the finding's account and region.
+//     account itself when it lists none), in the finding's account and region,
+//     with the finding's facts in Attributes: controlId (see
+//     [Finding.ControlID]), complianceStatus (Compliance.Status), recordState,
+//     workflowStatus (Workflow.Status), severityLabel (Severity.Label),
+//     generatorId, productName, companyName and types (Types joined with
+//     ','), each only when the finding has it.
 //   - CloudTrail: the resource of the call, from the request parameters of the
 //     calls rectify handles (security group ingress, internet gateway
 //     attachment, S3 bucket calls, Glue dev endpoint creation), else from the
@@ -406,12 +411,32 @@ func (tb targetBuilder) securityHub() ([]Target, error) {
 			return nil, err
 		}
 		t.FindingID, t.ProductARN = f.ID, f.ProductARN
-		if id := f.ControlID(); id != "" {
-			t.Attributes = map[string]string{"controlId": id}
-		}
+		t.Attributes = findingAttributes(f)
 		ts = append(ts, t)
 	}
 	return ts, nil
+}
+
+// findingAttributes returns the facts of a Security Hub finding that a
+// playbook's condition may test without looking the finding up in the
+// event's batch, keyed as documented on [Event.Targets]. Empty fields are
+// left out; a finding with none of them gives nil.
+func findingAttributes(f *Finding) map[string]string {
+	m := attrs(
+		"controlId", f.ControlID(),
+		"complianceStatus", f.Compliance.Status,
+		"recordState", f.RecordState,
+		"workflowStatus", f.Workflow.Status,
+		"severityLabel", f.Severity.Label,
+		"generatorId", f.GeneratorID,
+		"productName", f.ProductName,
+		"companyName", f.CompanyName,
+		"types", strings.Join(f.Types, ","),
+	)
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 func (tb targetBuilder) findingResource(f *Finding, r *FindingResource, accountField string) (Target, error) {

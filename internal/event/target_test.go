@@ -13,6 +13,15 @@ func TestTargetsSamples(t *testing.T) {
 		return "arn:aws:securityhub:us-east-1:444455556666:security-control/" + control + "/finding/0f1e2d3c-4b5a-4697-8877-" + suffix
 	}
 	const shProduct = "arn:aws:securityhub:us-east-1::product/aws/securityhub"
+	// shAttrs is what the samples' failed, active, new control findings say.
+	shAttrs := func(control, severity string) map[string]string {
+		return map[string]string{
+			"controlId": control, "complianceStatus": "FAILED", "recordState": "ACTIVE", "workflowStatus": "NEW",
+			"severityLabel": severity, "generatorId": "security-control/" + control,
+			"productName": "Security Hub", "companyName": "AWS",
+			"types": "Software and Configuration Checks/Industry and Regulatory Standards",
+		}
+	}
 	tests := []struct {
 		file string
 		want []Target
@@ -65,40 +74,40 @@ func TestTargetsSamples(t *testing.T) {
 			ARN:        "arn:aws:ec2:eu-west-1:777788889999:security-group/sg-0abcabcabcabcabc0",
 			FindingID:  "arn:aws:securityhub:eu-west-1:777788889999:security-control/EC2.13/finding/0f1e2d3c-4b5a-4697-8877-638874327197",
 			ProductARN: "arn:aws:securityhub:eu-west-1::product/aws/securityhub",
-			Attributes: map[string]string{"controlId": "EC2.13"},
+			Attributes: shAttrs("EC2.13", "HIGH"),
 		}}},
 		{"securityhub-imported-ec2.13.json", []Target{{
 			Partition: "aws", Account: acct, Region: region, Type: TypeEC2SecurityGroup, ID: "sg-0123456789abcdef0",
 			ARN:       "arn:aws:ec2:us-east-1:444455556666:security-group/sg-0123456789abcdef0",
 			FindingID: shFinding("EC2.13", "638874327197"), ProductARN: shProduct,
-			Attributes: map[string]string{"controlId": "EC2.13"},
+			Attributes: shAttrs("EC2.13", "HIGH"),
 		}}},
 		{"securityhub-imported-ec2.2.json", []Target{{
 			Partition: "aws", Account: acct, Region: region, Type: TypeEC2SecurityGroup, ID: "sg-0fedcba9876543210",
 			ARN:       "arn:aws:ec2:us-east-1:444455556666:security-group/sg-0fedcba9876543210",
 			FindingID: shFinding("EC2.2", "433146585616"), ProductARN: shProduct,
-			Attributes: map[string]string{"controlId": "EC2.2"},
+			Attributes: shAttrs("EC2.2", "HIGH"),
 		}}},
 		{"securityhub-imported-ec2.7.json", []Target{{
 			Partition: "aws", Account: acct, Region: region, Type: TypeAccount, ID: acct,
 			FindingID: shFinding("EC2.7", "289791641695"), ProductARN: shProduct,
-			Attributes: map[string]string{"controlId": "EC2.7"},
+			Attributes: shAttrs("EC2.7", "MEDIUM"),
 		}}},
 		{"securityhub-imported-iam.14.json", []Target{{
 			Partition: "aws", Account: acct, Region: region, Type: TypeAccount, ID: acct,
 			FindingID: shFinding("IAM.14", "146167844350"), ProductARN: shProduct,
-			Attributes: map[string]string{"controlId": "IAM.14"},
+			Attributes: shAttrs("IAM.14", "MEDIUM"),
 		}}},
 		{"securityhub-imported-rds.5.json", []Target{{
 			Partition: "aws", Account: acct, Region: region, Type: "AWS::RDS::DBInstance", ID: "orders-db",
 			ARN:       "arn:aws:rds:us-east-1:444455556666:db:orders-db",
 			FindingID: shFinding("RDS.5", "235442694032"), ProductARN: shProduct,
-			Attributes: map[string]string{"controlId": "RDS.5"},
+			Attributes: shAttrs("RDS.5", "MEDIUM"),
 		}}},
 		{"securityhub-imported-s3.1.json", []Target{{
 			Partition: "aws", Account: acct, Region: region, Type: TypeAccount, ID: acct,
 			FindingID: shFinding("S3.1", "040473020642"), ProductARN: shProduct,
-			Attributes: map[string]string{"controlId": "S3.1"},
+			Attributes: shAttrs("S3.1", "MEDIUM"),
 		}}},
 		{"ta-exposed-access-keys.json", []Target{{
 			Partition: "aws", Account: acct, Region: region, Type: TypeIAMAccessKey, ID: "AKIAIOSFODNN7EXAMPLE",
@@ -181,7 +190,7 @@ func TestTargetsSecurityHubBatch(t *testing.T) {
 	b := edit(t, readSample(t, "securityhub-imported-ec2.13.json"), func(m map[string]any) {
 		d := m["detail"].(map[string]any)
 		first := d["findings"].([]any)[0].(map[string]any)
-		clone := func(account, region, partition, resType, resID string) map[string]any {
+		clone := func(account, region, partition, resType, resID, compliance, record, workflow string) map[string]any {
 			f := map[string]any{}
 			for k, v := range first {
 				f[k] = v
@@ -190,12 +199,15 @@ func TestTargetsSecurityHubBatch(t *testing.T) {
 			f["AwsAccountId"] = account
 			f["Region"] = region
 			f["Resources"] = []any{map[string]any{"Type": resType, "Id": resID, "Partition": partition, "Region": region}}
+			f["Compliance"] = map[string]any{"Status": compliance, "SecurityControlId": "EC2.13"}
+			f["RecordState"] = record
+			f["Workflow"] = map[string]any{"Status": workflow}
 			return f
 		}
 		d["findings"] = []any{
-			clone("111111111111", "eu-central-1", "aws", "AwsEc2SecurityGroup", "arn:aws:ec2:eu-central-1:111111111111:security-group/sg-1"),
-			clone("222222222222", "us-gov-west-1", "aws-us-gov", "AwsS3Bucket", "arn:aws-us-gov:s3:::gov-bucket"),
-			clone("333333333333", "cn-north-1", "aws-cn", "AwsIamAccessKey", "AWS::IAM::AccessKey:AKIAEXAMPLE3"),
+			clone("111111111111", "eu-central-1", "aws", "AwsEc2SecurityGroup", "arn:aws:ec2:eu-central-1:111111111111:security-group/sg-1", "FAILED", "ACTIVE", "NEW"),
+			clone("222222222222", "us-gov-west-1", "aws-us-gov", "AwsS3Bucket", "arn:aws-us-gov:s3:::gov-bucket", "PASSED", "ACTIVE", "RESOLVED"),
+			clone("333333333333", "cn-north-1", "aws-cn", "AwsIamAccessKey", "AWS::IAM::AccessKey:AKIAEXAMPLE3", "FAILED", "ARCHIVED", "SUPPRESSED"),
 		}
 	})
 	ts, err := mustParse(t, b).Targets()
@@ -210,11 +222,18 @@ func TestTargetsSecurityHubBatch(t *testing.T) {
 	if len(ts) != len(want) {
 		t.Fatalf("%d targets, want %d: %+v", len(ts), len(want), ts)
 	}
+	// Each target carries its own finding's compliance, record and workflow
+	// states.
+	states := [][3]string{{"FAILED", "ACTIVE", "NEW"}, {"PASSED", "ACTIVE", "RESOLVED"}, {"FAILED", "ARCHIVED", "SUPPRESSED"}}
 	keys := map[string]bool{}
 	for i := range want {
 		want[i].FindingID = "finding-" + want[i].Account
 		want[i].ProductARN = "arn:aws:securityhub:us-east-1::product/aws/securityhub"
-		want[i].Attributes = map[string]string{"controlId": "EC2.13"}
+		want[i].Attributes = map[string]string{
+			"controlId": "EC2.13", "complianceStatus": states[i][0], "recordState": states[i][1], "workflowStatus": states[i][2],
+			"severityLabel": "HIGH", "generatorId": "security-control/EC2.13", "productName": "Security Hub", "companyName": "AWS",
+			"types": "Software and Configuration Checks/Industry and Regulatory Standards",
+		}
 		if !reflect.DeepEqual(ts[i], want[i]) {
 			t.Errorf("target %d =\n%+v\nwant\n%+v", i, ts[i], want[i])
 		}
@@ -222,6 +241,68 @@ func TestTargetsSecurityHubBatch(t *testing.T) {
 	}
 	if len(keys) != 3 {
 		t.Errorf("keys are not distinct: %v", keys)
+	}
+}
+
+func TestTargetsSecurityHubFindingAttributes(t *testing.T) {
+	tests := []struct {
+		name    string
+		finding map[string]any
+		want    map[string]string
+	}{
+		{
+			name: "standard-specific control finding",
+			finding: map[string]any{
+				"GeneratorId":   "aws-foundational-security-best-practices/v/1.0.0/EC2.13",
+				"ProductFields": map[string]any{"ControlId": "EC2.13", "StandardsArn": "arn:aws:securityhub:::standards/aws-foundational-security-best-practices/v/1.0.0"},
+				"Compliance":    map[string]any{"Status": "WARNING"},
+				"Types":         []any{"Software and Configuration Checks/AWS Security Best Practices", "Effects/Data Exposure"},
+				"Severity":      map[string]any{"Label": "CRITICAL"},
+				"RecordState":   "ACTIVE",
+				"Workflow":      map[string]any{"Status": "NOTIFIED"},
+			},
+			want: map[string]string{
+				"controlId": "EC2.13", "complianceStatus": "WARNING", "recordState": "ACTIVE", "workflowStatus": "NOTIFIED",
+				"severityLabel": "CRITICAL", "generatorId": "aws-foundational-security-best-practices/v/1.0.0/EC2.13",
+				"types": "Software and Configuration Checks/AWS Security Best Practices,Effects/Data Exposure",
+			},
+		},
+		{
+			name: "finding of an integrated product, not a control",
+			finding: map[string]any{
+				"GeneratorId": "arn:aws:guardduty:us-east-1:444455556666:detector/12abc34d567e8fa901bc2d34eexample",
+				"ProductName": "GuardDuty", "CompanyName": "Amazon",
+				"Types":         []any{"TTPs/Command and Control/Backdoor:EC2-C&CActivity.B!DNS"},
+				"Severity":      map[string]any{"Label": "HIGH"},
+				"RecordState":   "ACTIVE",
+				"WorkflowState": "NEW",
+			},
+			want: map[string]string{
+				"recordState": "ACTIVE", "severityLabel": "HIGH",
+				"generatorId": "arn:aws:guardduty:us-east-1:444455556666:detector/12abc34d567e8fa901bc2d34eexample",
+				"productName": "GuardDuty", "companyName": "Amazon",
+				"types": "TTPs/Command and Control/Backdoor:EC2-C&CActivity.B!DNS",
+			},
+		},
+		{name: "finding without any of the facts", finding: map[string]any{}, want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := edit(t, readSample(t, "securityhub-imported-ec2.13.json"), func(m map[string]any) {
+				f := tt.finding
+				for _, k := range []string{"Id", "ProductArn", "AwsAccountId", "Region", "Resources"} {
+					f[k] = m["detail"].(map[string]any)["findings"].([]any)[0].(map[string]any)[k]
+				}
+				m["detail"].(map[string]any)["findings"] = []any{f}
+			})
+			ts, err := mustParse(t, b).Targets()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ts) != 1 || !reflect.DeepEqual(ts[0].Attributes, tt.want) {
+				t.Errorf("targets = %+v; want attributes %v", ts, tt.want)
+			}
+		})
 	}
 }
 
