@@ -95,6 +95,12 @@ func (e *Engine) route(raw []byte) (*event.Event, []candidate, *Result, error) {
 		res.Status, res.Reason = store.EventRejected, "targets: "+err.Error()
 		return ev, nil, res, fmt.Errorf("%w: targets: %w", ErrRejected, err)
 	}
+	// The event's map and each target's variables are built once and
+	// shared, read only, by every playbook the event matched.
+	tvars := make([]map[string]any, len(targets))
+	for i, t := range targets {
+		tvars[i] = targetVars(t)
+	}
 	var cands []candidate
 	for _, id := range ids {
 		b := e.books[id]
@@ -102,9 +108,9 @@ func (e *Engine) route(raw []byte) (*event.Event, []candidate, *Result, error) {
 			continue
 		}
 		mode, _ := e.Mode(id)
-		for _, t := range targets {
+		for i, t := range targets {
 			c := candidate{book: b, target: t, mode: mode,
-				vars: playbook.Vars{Event: evMap, Target: targetVars(t), Params: b.params}}
+				vars: playbook.Vars{Event: evMap, Target: tvars[i], Params: b.params}}
 			if ok, err := b.pb.When(c.vars); err != nil {
 				c.skip = "condition error: " + err.Error()
 			} else if !ok {
