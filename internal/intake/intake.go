@@ -19,7 +19,7 @@
 // rectify run and rectify replay. [SQS] long-polls a queue and deletes each
 // message once its events are handled; [Lambda] handles the invocations of
 // an AWS Lambda function, EventBridge events delivered directly or SQS
-// batches. Both take a message body that is an SNS notification to carry
+// batches, and resumes due runs when a schedule invokes it. Both take a message body that is an SNS notification to carry
 // the event in its Message.
 package intake
 
