@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/spf13/cobra"
@@ -12,6 +13,24 @@ import (
 	"github.com/rectify-dev/rectify/internal/intake"
 )
 
+// bootstrapName is the name under which the provided.al2023 runtime starts
+// a function's executable.
+const bootstrapName = "bootstrap"
+
+// commandArgs returns the arguments of the root command for argv, the
+// process's command line with the program first: "lambda" for a program
+// named bootstrap started without arguments, as the Lambda runtime starts
+// it, and the arguments after the program for any other.
+func commandArgs(argv []string) []string {
+	if len(argv) == 0 {
+		return []string{}
+	}
+	if len(argv) == 1 && filepath.Base(argv[0]) == bootstrapName {
+		return []string{"lambda"}
+	}
+	return argv[1:]
+}
+
 // lambdaRuntimeEnv is the variable the Lambda runtime sets to the address
 // of its Runtime API.
 const lambdaRuntimeEnv = "AWS_LAMBDA_RUNTIME_API"
@@ -19,11 +38,12 @@ const lambdaRuntimeEnv = "AWS_LAMBDA_RUNTIME_API"
 func newLambdaCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "lambda",
-		Short: "Handle the invocations of an AWS Lambda function: EventBridge events and SQS batches",
+		Short: "Handle the invocations of an AWS Lambda function: EventBridge events, SQS batches and schedules",
 		Long: `lambda is the handler of an AWS Lambda function, for the provided.al2023
-runtime (a bootstrap that runs "rectify lambda") or a container image whose
-command is "rectify lambda". It only runs when started by the Lambda
-runtime, which sets ` + lambdaRuntimeEnv + `.
+runtime or a container image whose command is "rectify lambda". The
+provided.al2023 runtime starts an executable named bootstrap without
+arguments; rectify installed under that name acts as "rectify lambda". It
+only runs when started by the Lambda runtime, which sets ` + lambdaRuntimeEnv + `.
 
 An invocation is either an EventBridge event, delivered directly by a rule
 whose target is the function, or a batch from an SQS event source mapping.
@@ -34,9 +54,17 @@ with the messages to retry; the event source mapping must have
 ReportBatchItemFailures among its FunctionResponseTypes, or Lambda retries
 the whole batch. Message bodies may be SNS notifications carrying the event.
 
-The configuration is read as by the other commands (--config, in the
-bootstrap or the image's command); a function whose invocations run side by
-side wants the dynamodb store.`,
+Runs that wait (for a Glue development endpoint, say) and runs left
+unfinished by an ended invocation are carried on by scheduled invocations:
+give the function an EventBridge Scheduler schedule, every minute for
+instance, whose input is {"rectify": "resume"} (the events of a scheduled
+EventBridge rule, detail-type "Scheduled Event", do as well). Such an
+invocation executes the due runs and answers {"resumed": N}.
+
+The configuration is read as by the other commands: --config in the
+image's command (or in a bootstrap script that runs rectify lambda), or
+rectify.yaml in the working directory; a function whose invocations run side
+by side wants the dynamodb store.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if os.Getenv(lambdaRuntimeEnv) == "" {
@@ -53,8 +81,10 @@ side wants the dynamodb store.`,
 				o := intake.Summarize(m, res, err)
 				log.Info("intake: event", "origin", m.Origin, "receive_count", m.ReceiveCount, "id", o.ID, "status", o.Status)
 			})
+			h := intake.NewLambda(fn, log)
+			h.Resume = a.Engine.Resume
 			// Start returns only by ending the process.
-			lambda.StartWithOptions(intake.NewLambda(fn, log).Invoke, lambda.WithContext(cmd.Context()))
+			lambda.StartWithOptions(h.Invoke, lambda.WithContext(cmd.Context()))
 			return nil
 		},
 	}
