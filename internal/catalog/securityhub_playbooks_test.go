@@ -47,8 +47,10 @@ func TestSecurityHubEC213LeastPrivilege(t *testing.T) {
 	}
 }
 
-// ec213Batch returns the fixture event with n findings on n groups, every
-// tenth one (from the sixth) PASSED, parsed, with its targets and map.
+// ec213Batch returns the fixture event with n findings on n groups, parsed,
+// with its targets and map. Of every ten findings, the sixth is PASSED, the
+// eighth ARCHIVED and the tenth in workflow status NOTIFIED; the others are
+// failed, active and new.
 func ec213Batch(tb testing.TB, n int) ([]byte, []event.Target, map[string]any) {
 	tb.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", ec213Playbook, "event.json"))
@@ -69,8 +71,13 @@ func ec213Batch(tb testing.TB, n int) ([]byte, []event.Target, map[string]any) {
 		}
 		f["Id"] = fmt.Sprintf("%s-%03d", f["Id"], i)
 		f["Resources"].([]any)[0].(map[string]any)["Id"] = fmt.Sprintf("arn:aws:ec2:us-east-1:444455556666:security-group/sg-%017x", i)
-		if i%10 == 5 {
+		switch i % 10 {
+		case 5:
 			f["Compliance"].(map[string]any)["Status"] = "PASSED"
+		case 7:
+			f["RecordState"] = "ARCHIVED"
+		case 9:
+			f["Workflow"] = map[string]any{"Status": "NOTIFIED"}
 		}
 		findings = append(findings, f)
 	}
@@ -107,15 +114,15 @@ func TestSecurityHubEC213FullBatch(t *testing.T) {
 		if err != nil {
 			t.Fatalf("finding %d: %v", i, err)
 		}
-		if ok != (i%10 != 5) {
+		if want := i%10 != 5 && i%10 != 7 && i%10 != 9; ok != want {
 			t.Errorf("finding %d (%s) fires = %v", i, tg.ID, ok)
 		}
 		if ok {
 			fired++
 		}
 	}
-	if fired != 90 {
-		t.Errorf("fired for %d findings, want 90", fired)
+	if fired != 70 {
+		t.Errorf("fired for %d findings, want 70", fired)
 	}
 }
 
