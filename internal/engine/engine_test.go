@@ -458,3 +458,28 @@ func TestRunsThatChangeNothingAreNotNotified(t *testing.T) {
 		}
 	}
 }
+
+func TestShutdownDuringAStepLeavesTheRunToResume(t *testing.T) {
+	e := newEnv(t)
+	eng := e.engine(keyPlaybook, nil)
+	ev, _ := e.exposedKey(awssim.DefaultAccount)
+	e.sim.SetFault("iam", "DeleteAccessKey", awssim.Fault{Latency: 2 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := eng.Handle(ctx, ev); err == nil {
+		t.Fatal("Handle returned no error although it was interrupted")
+	}
+	runs, err := e.store.ListRuns(context.Background(), store.RunFilter{})
+	if err != nil || len(runs) != 1 || runs[0].Status != store.RunRunning || runs[0].NextStep != 1 {
+		t.Fatalf("after the interruption runs = %+v, %v; want one running at step 1", runs, err)
+	}
+	e.sim.ClearFaults()
+	n, err := eng.Resume(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("Resume = %d, %v", n, err)
+	}
+	run, _ := e.store.GetRun(context.Background(), runs[0].ID)
+	if run.Status != store.RunSucceeded || len(e.keys(awssim.DefaultAccount)) != 0 {
+		t.Errorf("resumed run = %s, keys %v", run.Status, e.keys(awssim.DefaultAccount))
+	}
+}

@@ -199,6 +199,11 @@ func (x *execution) step(ctx context.Context, i int) (done bool, err error) {
 
 	res, attempts, err := x.callWithRetry(ctx, st, spec, in)
 	rec.Attempts += attempts
+	if err != nil && ctx.Err() != nil {
+		// Shutting down, not failing: the run stays at this step and
+		// Resume continues it (the action is idempotent).
+		return false, fmt.Errorf("engine: run %s interrupted at step %s: %w", run.ID, st.ID, ctx.Err())
+	}
 	if err != nil {
 		return false, x.failStep(ctx, rec, err.Error())
 	}
