@@ -606,6 +606,45 @@ func selectIDs[V any](m map[string]V, ids []string, seq func(V) int, kind string
 	return out, nil
 }
 
+// ec2Kind says how a Describe call selects resources of one kind.
+type ec2Kind[V any] struct {
+	idParam string   // the list parameter that names resources, as "VpcId"
+	kind    string   // the resource kind of the not-found error
+	filters []string // the filter names it takes beyond the tag filters
+	id      func(V) string
+	seq     func(V) int
+	attr    func(v V, filter string) []string // v's values for a filter
+}
+
+// describe returns, in creation order, the resources of m that the kind's
+// ID parameter names (all if none) and that match the request's filters.
+func (k ec2Kind[V]) describe(r *ec2Region, in url.Values, m map[string]V) ([]V, error) {
+	filters, err := ec2Filters(in, k.filters...)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := selectIDs(m, queryList(in, k.idParam), k.seq, k.kind)
+	if err != nil {
+		return nil, err
+	}
+	var out []V
+	for _, v := range vs {
+		if r.matchFilters(k.id(v), filters, func(name string) []string { return k.attr(v, name) }) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// mapAll returns f of each of vs, or nil if vs is empty.
+func mapAll[V, X any](vs []V, f func(V) X) []X {
+	var out []X
+	for _, v := range vs {
+		out = append(out, f(v))
+	}
+	return out
+}
+
 // Tags.
 
 // tagSpecs returns the tags of TagSpecification.N for resourceType.
@@ -909,17 +948,12 @@ func (r *ec2Region) defaultVPC() *ec2VPC {
 
 func (svc *ec2Service) describeVpcs(c *call, in url.Values) (any, error) {
 	r := svc.region(c)
-	filters, err := ec2Filters(in, "vpc-id", "cidr", "cidr-block-association.cidr-block", "is-default", "state", "owner-id", "dhcp-options-id")
-	if err != nil {
-		return nil, err
-	}
-	vpcs, err := selectIDs(r.VPCs, queryList(in, "VpcId"), func(v *ec2VPC) int { return v.Seq }, "vpc")
-	if err != nil {
-		return nil, err
-	}
-	var out []xVPC
-	for _, v := range vpcs {
-		if r.matchFilters(v.ID, filters, func(name string) []string {
+	vpcs, err := ec2Kind[*ec2VPC]{
+		idParam: "VpcId", kind: "vpc",
+		filters: []string{"vpc-id", "cidr", "cidr-block-association.cidr-block", "is-default", "state", "owner-id", "dhcp-options-id"},
+		id:      func(v *ec2VPC) string { return v.ID },
+		seq:     func(v *ec2VPC) int { return v.Seq },
+		attr: func(v *ec2VPC, name string) []string {
 			switch name {
 			case "vpc-id":
 				return []string{v.ID}
@@ -935,13 +969,14 @@ func (svc *ec2Service) describeVpcs(c *call, in url.Values) (any, error) {
 				return []string{v.DHCPOptionsID}
 			}
 			return nil
-		}) {
-			out = append(out, r.xVPC(v))
-		}
+		},
+	}.describe(r, in, r.VPCs)
+	if err != nil {
+		return nil, err
 	}
 	return struct {
 		VPCs []xVPC `xml:"vpcSet>item"`
-	}{out}, nil
+	}{mapAll(vpcs, r.xVPC)}, nil
 }
 
 func (svc *ec2Service) deleteVpc(c *call, in url.Values) (any, error) {
@@ -1043,17 +1078,12 @@ func (svc *ec2Service) createSubnet(c *call, in url.Values) (any, error) {
 
 func (svc *ec2Service) describeSubnets(c *call, in url.Values) (any, error) {
 	r := svc.region(c)
-	filters, err := ec2Filters(in, "subnet-id", "vpc-id", "availability-zone", "cidr-block", "cidr", "default-for-az", "state", "owner-id", "map-public-ip-on-launch")
-	if err != nil {
-		return nil, err
-	}
-	subnets, err := selectIDs(r.Subnets, queryList(in, "SubnetId"), func(s *ec2Subnet) int { return s.Seq }, "subnet")
-	if err != nil {
-		return nil, err
-	}
-	var out []xSubnet
-	for _, sn := range subnets {
-		if r.matchFilters(sn.ID, filters, func(name string) []string {
+	subnets, err := ec2Kind[*ec2Subnet]{
+		idParam: "SubnetId", kind: "subnet",
+		filters: []string{"subnet-id", "vpc-id", "availability-zone", "cidr-block", "cidr", "default-for-az", "state", "owner-id", "map-public-ip-on-launch"},
+		id:      func(sn *ec2Subnet) string { return sn.ID },
+		seq:     func(sn *ec2Subnet) int { return sn.Seq },
+		attr: func(sn *ec2Subnet, name string) []string {
 			switch name {
 			case "subnet-id":
 				return []string{sn.ID}
@@ -1073,13 +1103,14 @@ func (svc *ec2Service) describeSubnets(c *call, in url.Values) (any, error) {
 				return []string{r.Account}
 			}
 			return nil
-		}) {
-			out = append(out, r.xSubnet(c, sn))
-		}
+		},
+	}.describe(r, in, r.Subnets)
+	if err != nil {
+		return nil, err
 	}
 	return struct {
 		Subnets []xSubnet `xml:"subnetSet>item"`
-	}{out}, nil
+	}{mapAll(subnets, func(sn *ec2Subnet) xSubnet { return r.xSubnet(c, sn) })}, nil
 }
 
 func (svc *ec2Service) deleteSubnet(c *call, in url.Values) (any, error) {
@@ -1949,17 +1980,12 @@ func (svc *ec2Service) detachInternetGateway(c *call, in url.Values) (any, error
 
 func (svc *ec2Service) describeInternetGateways(c *call, in url.Values) (any, error) {
 	r := svc.region(c)
-	filters, err := ec2Filters(in, "internet-gateway-id", "attachment.vpc-id", "attachment.state", "owner-id")
-	if err != nil {
-		return nil, err
-	}
-	igws, err := selectIDs(r.IGWs, queryList(in, "InternetGatewayId"), func(g *ec2IGW) int { return g.Seq }, "internet-gateway")
-	if err != nil {
-		return nil, err
-	}
-	var out []xIGW
-	for _, g := range igws {
-		if r.matchFilters(g.ID, filters, func(name string) []string {
+	igws, err := ec2Kind[*ec2IGW]{
+		idParam: "InternetGatewayId", kind: "internet-gateway",
+		filters: []string{"internet-gateway-id", "attachment.vpc-id", "attachment.state", "owner-id"},
+		id:      func(g *ec2IGW) string { return g.ID },
+		seq:     func(g *ec2IGW) int { return g.Seq },
+		attr: func(g *ec2IGW, name string) []string {
 			switch name {
 			case "internet-gateway-id":
 				return []string{g.ID}
@@ -1975,13 +2001,14 @@ func (svc *ec2Service) describeInternetGateways(c *call, in url.Values) (any, er
 				return []string{r.Account}
 			}
 			return nil
-		}) {
-			out = append(out, r.xIGW(g))
-		}
+		},
+	}.describe(r, in, r.IGWs)
+	if err != nil {
+		return nil, err
 	}
 	return struct {
 		IGWs []xIGW `xml:"internetGatewaySet>item"`
-	}{out}, nil
+	}{mapAll(igws, r.xIGW)}, nil
 }
 
 func (svc *ec2Service) deleteInternetGateway(c *call, in url.Values) (any, error) {
@@ -2130,30 +2157,24 @@ func (svc *ec2Service) createVolume(c *call, in url.Values) (any, error) {
 
 func (svc *ec2Service) describeVolumes(c *call, in url.Values) (any, error) {
 	r := svc.region(c)
-	filters, err := ec2Filters(in, "volume-id", "status", "availability-zone", "encrypted", "volume-type", "snapshot-id",
-		"attachment.instance-id", "attachment.device", "attachment.status", "size")
-	if err != nil {
-		return nil, err
-	}
 	live := map[string]*ec2Volume{}
 	for id, v := range r.Volumes {
 		if !v.Deleted {
 			live[id] = v
 		}
 	}
-	vols, err := selectIDs(live, queryList(in, "VolumeId"), func(v *ec2Volume) int { return v.Seq }, "volume")
-	if err != nil {
-		return nil, err
-	}
-	var out []xVolume
-	for _, v := range vols {
-		x := r.xVolume(v)
-		if r.matchFilters(v.ID, filters, func(name string) []string {
+	vols, err := ec2Kind[*ec2Volume]{
+		idParam: "VolumeId", kind: "volume",
+		filters: []string{"volume-id", "status", "availability-zone", "encrypted", "volume-type", "snapshot-id",
+			"attachment.instance-id", "attachment.device", "attachment.status", "size"},
+		id:  func(v *ec2Volume) string { return v.ID },
+		seq: func(v *ec2Volume) int { return v.Seq },
+		attr: func(v *ec2Volume, name string) []string {
 			switch name {
 			case "volume-id":
 				return []string{v.ID}
 			case "status":
-				return []string{x.Status}
+				return []string{r.xVolume(v).Status}
 			case "availability-zone":
 				return []string{v.AZ}
 			case "encrypted":
@@ -2172,13 +2193,14 @@ func (svc *ec2Service) describeVolumes(c *call, in url.Values) (any, error) {
 					"attachment.device": v.Attachment.Device, "attachment.status": "attached"}[name]}
 			}
 			return nil
-		}) {
-			out = append(out, x)
-		}
+		},
+	}.describe(r, in, live)
+	if err != nil {
+		return nil, err
 	}
 	return struct {
 		Volumes []xVolume `xml:"volumeSet>item"`
-	}{out}, nil
+	}{mapAll(vols, r.xVolume)}, nil
 }
 
 func (svc *ec2Service) deleteVolume(c *call, in url.Values) (any, error) {
