@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -522,6 +523,40 @@ func matchAny(vals []string, v ...string) bool {
 	return false
 }
 
+// rdsCheckFilters refuses a filter whose name is not among allowed.
+func rdsCheckFilters(filters map[string][]string, allowed ...string) error {
+	for name := range filters {
+		if !slices.Contains(allowed, name) {
+			return rdsInvalidParam("Unrecognized filter name: %s", name)
+		}
+	}
+	return nil
+}
+
+// rdsMatch reports whether every filter for which values gives a
+// resource's values has one of them among its own.
+func rdsMatch(filters map[string][]string, values func(filter string) ([]string, bool)) bool {
+	for name, want := range filters {
+		if have, ok := values(name); ok && !matchAny(want, have...) {
+			return false
+		}
+	}
+	return true
+}
+
+// rdsIDs returns the ID of the resource ref names, through lookup, or all
+// IDs if ref is empty.
+func rdsIDs(ref string, lookup func(ref string) (string, error), all func() []string) ([]string, error) {
+	if ref == "" {
+		return all(), nil
+	}
+	id, err := lookup(ref)
+	if err != nil {
+		return nil, err
+	}
+	return []string{id}, nil
+}
+
 // rdsPage applies MaxRecords (20 to 100, default 100) and Marker.
 func rdsPage(in url.Values, ids []string) ([]string, string, error) {
 	max := 100
@@ -550,39 +585,39 @@ func rdsPage(in url.Values, ids []string) ([]string, string, error) {
 
 func (svc *rdsService) describeDBInstances(c *call, in url.Values) (any, error) {
 	filters := rdsFilters(in)
-	for name := range filters {
-		switch name {
-		case "db-instance-id", "db-cluster-id", "engine", "dbi-resource-id", "domain":
-		default:
-			return nil, rdsInvalidParam("Unrecognized filter name: %s", name)
-		}
+	if err := rdsCheckFilters(filters, "db-instance-id", "db-cluster-id", "engine", "dbi-resource-id", "domain"); err != nil {
+		return nil, err
 	}
-	var ids []string
-	if ref := in.Get("DBInstanceIdentifier"); ref != "" {
-		i, err := svc.instance(c, ref)
-		if err != nil {
-			return nil, err
-		}
-		ids = []string{i.ID}
-	} else {
-		ids = sortedKeys(svc.instances(c))
+	ids, err := rdsIDs(in.Get("DBInstanceIdentifier"),
+		func(ref string) (string, error) {
+			i, err := svc.instance(c, ref)
+			if err != nil {
+				return "", err
+			}
+			return i.ID, nil
+		},
+		func() []string { return sortedKeys(svc.instances(c)) })
+	if err != nil {
+		return nil, err
 	}
 	var keep []string
 	for _, id := range ids {
 		i := svc.instances(c)[id]
-		if v, ok := filters["db-instance-id"]; ok && !matchAny(v, i.ID, i.ARN) {
-			continue
+		if rdsMatch(filters, func(name string) ([]string, bool) {
+			switch name {
+			case "db-instance-id":
+				return []string{i.ID, i.ARN}, true
+			case "db-cluster-id":
+				return []string{i.ClusterID, rdsARN(c, "cluster", i.ClusterID)}, true
+			case "engine":
+				return []string{i.Engine}, true
+			case "dbi-resource-id":
+				return []string{i.ResourceID}, true
+			}
+			return nil, false
+		}) {
+			keep = append(keep, id)
 		}
-		if v, ok := filters["db-cluster-id"]; ok && !matchAny(v, i.ClusterID, rdsARN(c, "cluster", i.ClusterID)) {
-			continue
-		}
-		if v, ok := filters["engine"]; ok && !matchAny(v, i.Engine) {
-			continue
-		}
-		if v, ok := filters["dbi-resource-id"]; ok && !matchAny(v, i.ResourceID) {
-			continue
-		}
-		keep = append(keep, id)
 	}
 	page, marker, err := rdsPage(in, keep)
 	if err != nil {
@@ -798,36 +833,37 @@ func (svc *rdsService) createDBCluster(c *call, in url.Values) (any, error) {
 
 func (svc *rdsService) describeDBClusters(c *call, in url.Values) (any, error) {
 	filters := rdsFilters(in)
-	for name := range filters {
-		switch name {
-		case "db-cluster-id", "engine", "db-cluster-resource-id":
-		default:
-			return nil, rdsInvalidParam("Unrecognized filter name: %s", name)
-		}
+	if err := rdsCheckFilters(filters, "db-cluster-id", "engine", "db-cluster-resource-id"); err != nil {
+		return nil, err
 	}
-	var ids []string
-	if ref := in.Get("DBClusterIdentifier"); ref != "" {
-		cl, err := svc.cluster(c, ref)
-		if err != nil {
-			return nil, err
-		}
-		ids = []string{cl.ID}
-	} else {
-		ids = sortedKeys(svc.clusters(c))
+	ids, err := rdsIDs(in.Get("DBClusterIdentifier"),
+		func(ref string) (string, error) {
+			cl, err := svc.cluster(c, ref)
+			if err != nil {
+				return "", err
+			}
+			return cl.ID, nil
+		},
+		func() []string { return sortedKeys(svc.clusters(c)) })
+	if err != nil {
+		return nil, err
 	}
 	var keep []string
 	for _, id := range ids {
 		cl := svc.clusters(c)[id]
-		if v, ok := filters["db-cluster-id"]; ok && !matchAny(v, cl.ID, cl.ARN) {
-			continue
+		if rdsMatch(filters, func(name string) ([]string, bool) {
+			switch name {
+			case "db-cluster-id":
+				return []string{cl.ID, cl.ARN}, true
+			case "engine":
+				return []string{cl.Engine}, true
+			case "db-cluster-resource-id":
+				return []string{cl.ResourceID}, true
+			}
+			return nil, false
+		}) {
+			keep = append(keep, id)
 		}
-		if v, ok := filters["engine"]; ok && !matchAny(v, cl.Engine) {
-			continue
-		}
-		if v, ok := filters["db-cluster-resource-id"]; ok && !matchAny(v, cl.ResourceID) {
-			continue
-		}
-		keep = append(keep, id)
 	}
 	page, marker, err := rdsPage(in, keep)
 	if err != nil {
@@ -965,15 +1001,17 @@ func (svc *rdsService) snapshotByRef(c *call, ref string) (*rdsSnapshot, error) 
 }
 
 func (svc *rdsService) describeDBSnapshots(c *call, in url.Values) (any, error) {
-	var ids []string
-	if ref := in.Get("DBSnapshotIdentifier"); ref != "" {
-		s, err := svc.snapshotByRef(c, ref)
-		if err != nil {
-			return nil, err
-		}
-		ids = []string{s.ID}
-	} else {
-		ids = sortedKeys(svc.snapshots(c))
+	ids, err := rdsIDs(in.Get("DBSnapshotIdentifier"),
+		func(ref string) (string, error) {
+			s, err := svc.snapshotByRef(c, ref)
+			if err != nil {
+				return "", err
+			}
+			return s.ID, nil
+		},
+		func() []string { return sortedKeys(svc.snapshots(c)) })
+	if err != nil {
+		return nil, err
 	}
 	inst := strings.ToLower(in.Get("DBInstanceIdentifier"))
 	typ := in.Get("SnapshotType")
@@ -987,13 +1025,17 @@ func (svc *rdsService) describeDBSnapshots(c *call, in url.Values) (any, error) 
 		if typ != "" && typ != s.Type && !(typ == "public" && s.public()) {
 			continue
 		}
-		if v, ok := filters["db-instance-id"]; ok && !matchAny(v, s.InstanceID) {
-			continue
+		if rdsMatch(filters, func(name string) ([]string, bool) {
+			switch name {
+			case "db-instance-id":
+				return []string{s.InstanceID}, true
+			case "snapshot-type":
+				return []string{s.Type}, true
+			}
+			return nil, false
+		}) {
+			keep = append(keep, id)
 		}
-		if v, ok := filters["snapshot-type"]; ok && !matchAny(v, s.Type) {
-			continue
-		}
-		keep = append(keep, id)
 	}
 	page, marker, err := rdsPage(in, keep)
 	if err != nil {
