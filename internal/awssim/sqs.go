@@ -173,6 +173,15 @@ func (svc *sqsService) queueByURL(c *call, queueURL string) (*sqsQueue, error) {
 
 // queueURL is q's URL on the running Server (a restored queue takes the
 // Server's current address).
+// queueInput decodes a request body into in and returns the queue that
+// queueURL, a field of in, names.
+func (svc *sqsService) queueInput(c *call, body []byte, in any, queueURL *string) (*sqsQueue, error) {
+	if err := jsonInput(body, in); err != nil {
+		return nil, err
+	}
+	return svc.queueByURL(c, *queueURL)
+}
+
 func (svc *sqsService) queueURL(q *sqsQueue) string {
 	return svc.s.URL + "/" + q.Account + "/" + q.Name
 }
@@ -382,10 +391,7 @@ type sqsQueueURLInput struct {
 
 func (svc *sqsService) deleteQueue(c *call, body []byte) (any, error) {
 	var in sqsQueueURLInput
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -413,10 +419,7 @@ func (svc *sqsService) getQueueAttributes(c *call, body []byte) (any, error) {
 		QueueUrl       string
 		AttributeNames []string
 	}
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -460,10 +463,7 @@ func (svc *sqsService) setQueueAttributes(c *call, body []byte) (any, error) {
 		QueueUrl   string
 		Attributes map[string]string
 	}
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -489,10 +489,7 @@ func (svc *sqsService) tagQueue(c *call, body []byte) (any, error) {
 		QueueUrl string
 		Tags     map[string]string
 	}
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -504,10 +501,7 @@ func (svc *sqsService) tagQueue(c *call, body []byte) (any, error) {
 
 func (svc *sqsService) listQueueTags(c *call, body []byte) (any, error) {
 	var in sqsQueueURLInput
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -681,10 +675,7 @@ func (svc *sqsService) sendMessage(c *call, body []byte) (any, error) {
 		QueueUrl string
 		sqsSendEntry
 	}
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -739,10 +730,7 @@ func (svc *sqsService) sendMessageBatch(c *call, body []byte) (any, error) {
 		QueueUrl string
 		Entries  []sqsSendEntry
 	}
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -854,10 +842,7 @@ func (svc *sqsService) receiveMessage(c *call, body []byte) (any, error) {
 		VisibilityTimeout           *int
 		WaitTimeSeconds             *int
 	}
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -997,10 +982,7 @@ func (svc *sqsService) deleteMessage(c *call, body []byte) (any, error) {
 		QueueUrl      string
 		ReceiptHandle string
 	}
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -1029,10 +1011,7 @@ func (svc *sqsService) deleteMessageBatch(c *call, body []byte) (any, error) {
 		QueueUrl string
 		Entries  []entry
 	}
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -1057,10 +1036,7 @@ func (svc *sqsService) changeMessageVisibility(c *call, body []byte) (any, error
 		ReceiptHandle     string
 		VisibilityTimeout *int
 	}
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
@@ -1087,10 +1063,7 @@ func (svc *sqsService) changeMessageVisibility(c *call, body []byte) (any, error
 
 func (svc *sqsService) purgeQueue(c *call, body []byte) (any, error) {
 	var in sqsQueueURLInput
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	q, err := svc.queueByURL(c, in.QueueUrl)
+	q, err := svc.queueInput(c, body, &in, &in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
