@@ -967,18 +967,32 @@ type sseXML struct {
 	} `xml:"Rule"`
 }
 
-func (svc *s3Service) putBucketEncryption(c *call) (int, any, error) {
+// putXML records the bucket of a Put call for CloudTrail, checks the
+// payload and returns the bucket, with the payload decoded into in. A
+// payload that does not decode is MalformedXML.
+func (svc *s3Service) putXML(c *call, in any) (*s3Bucket, error) {
 	svc.trailBucket(c, nil)
 	body, err := svc.payload(c)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	b, err := svc.bucket(c)
 	if err != nil {
+		return nil, err
+	}
+	if err := xml.Unmarshal(body, in); err != nil {
+		return nil, errMalformedXML()
+	}
+	return b, nil
+}
+
+func (svc *s3Service) putBucketEncryption(c *call) (int, any, error) {
+	var in sseXML
+	b, err := svc.putXML(c, &in)
+	if err != nil {
 		return 0, nil, err
 	}
-	var in sseXML
-	if err := xml.Unmarshal(body, &in); err != nil || len(in.Rules) != 1 || in.Rules[0].Default == nil {
+	if len(in.Rules) != 1 || in.Rules[0].Default == nil {
 		return 0, nil, errMalformedXML()
 	}
 	d := in.Rules[0].Default
@@ -1040,18 +1054,10 @@ type versioningXML struct {
 }
 
 func (svc *s3Service) putBucketVersioning(c *call) (int, any, error) {
-	svc.trailBucket(c, nil)
-	body, err := svc.payload(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	b, err := svc.bucket(c)
-	if err != nil {
-		return 0, nil, err
-	}
 	var in versioningXML
-	if err := xml.Unmarshal(body, &in); err != nil {
-		return 0, nil, errMalformedXML()
+	b, err := svc.putXML(c, &in)
+	if err != nil {
+		return 0, nil, err
 	}
 	if in.Status != "Enabled" && in.Status != "Suspended" {
 		return 0, nil, errMalformedXML()
@@ -1086,18 +1092,10 @@ type taggingXML struct {
 }
 
 func (svc *s3Service) putBucketTagging(c *call) (int, any, error) {
-	svc.trailBucket(c, nil)
-	body, err := svc.payload(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	b, err := svc.bucket(c)
-	if err != nil {
-		return 0, nil, err
-	}
 	var in taggingXML
-	if err := xml.Unmarshal(body, &in); err != nil {
-		return 0, nil, errMalformedXML()
+	b, err := svc.putXML(c, &in)
+	if err != nil {
+		return 0, nil, err
 	}
 	if len(in.Tags) > s3MaxTagCount {
 		return 0, nil, errorf(http.StatusBadRequest, "InvalidTag", "Object tags cannot be greater than %d", s3MaxTagCount)
