@@ -64,3 +64,28 @@ func TestUnknownOverrideIsAnError(t *testing.T) {
 		t.Fatal("an override of a playbook that does not exist was accepted")
 	}
 }
+
+// TestExampleConfiguration keeps examples/rectify.yaml and the example
+// playbooks loadable: every override names a real playbook and parameter.
+func TestExampleConfiguration(t *testing.T) {
+	t.Setenv("RECTIFY_EXTERNAL_ID", "example")
+	cfg, err := config.Load(filepath.Join("..", "..", "examples", "rectify.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store.Path = filepath.Join(t.TempDir(), "r.db")
+	sim := awssim.Start(t)
+	awsCfg := sim.Config("")
+	a, err := app.New(context.Background(), cfg, app.Options{AWS: &awsCfg, Builtin: catalog.FS()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	found := false
+	for _, id := range a.Engine.Playbooks() {
+		found = found || id == "cloudtrail-logging-stopped"
+	}
+	if !found {
+		t.Errorf("the example playbook is not enabled: %v", a.Engine.Playbooks())
+	}
+}
