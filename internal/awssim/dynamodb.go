@@ -710,29 +710,17 @@ func (w *ddbWrite) commit(item ddbItem) {
 }
 
 func (svc *dynamoService) putItem(c *call, body []byte) (any, error) {
-	var in ddbWriteInput
-	if err := ddbInput(body, &in); err != nil {
-		return nil, err
-	}
-	if in.ReturnValues != "" && in.ReturnValues != "NONE" && in.ReturnValues != "ALL_OLD" {
-		return nil, ddbValidation("ReturnValues can only be ALL_OLD or NONE")
-	}
-	w, err := svc.prepare(c, in, "Put")
-	if err != nil {
-		return nil, err
-	}
-	old, ok := w.check()
-	if !ok {
-		return nil, conditionFailed(old, w.returnOld)
-	}
-	w.commit(in.Item.clone())
-	if in.ReturnValues == "ALL_OLD" && old != nil {
-		return map[string]any{"Attributes": old}, nil
-	}
-	return nil, nil
+	return svc.writeItem(c, body, "Put")
 }
 
 func (svc *dynamoService) deleteItem(c *call, body []byte) (any, error) {
+	return svc.writeItem(c, body, "Delete")
+}
+
+// writeItem serves PutItem (op "Put") and DeleteItem (op "Delete"): it
+// checks the request's condition, then stores the request's item or
+// deletes the stored one.
+func (svc *dynamoService) writeItem(c *call, body []byte, op string) (any, error) {
 	var in ddbWriteInput
 	if err := ddbInput(body, &in); err != nil {
 		return nil, err
@@ -740,7 +728,7 @@ func (svc *dynamoService) deleteItem(c *call, body []byte) (any, error) {
 	if in.ReturnValues != "" && in.ReturnValues != "NONE" && in.ReturnValues != "ALL_OLD" {
 		return nil, ddbValidation("ReturnValues can only be ALL_OLD or NONE")
 	}
-	w, err := svc.prepare(c, in, "Delete")
+	w, err := svc.prepare(c, in, op)
 	if err != nil {
 		return nil, err
 	}
@@ -748,7 +736,11 @@ func (svc *dynamoService) deleteItem(c *call, body []byte) (any, error) {
 	if !ok {
 		return nil, conditionFailed(old, w.returnOld)
 	}
-	w.commit(nil)
+	if op == "Put" {
+		w.commit(in.Item.clone())
+	} else {
+		w.commit(nil)
+	}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		return map[string]any{"Attributes": old}, nil
 	}
