@@ -491,12 +491,18 @@ func (in ctNameInput) name() string {
 	return in.TrailName
 }
 
-func (svc *cloudTrailService) getTrail(c *call, body []byte) (any, error) {
+// namedTrail decodes a request that names a trail by Name or TrailName
+// and returns the trail lookup finds by that name.
+func (svc *cloudTrailService) namedTrail(c *call, body []byte, lookup func(c *call, nameOrARN string) (*ctTrail, error)) (*ctTrail, error) {
 	var in ctNameInput
 	if err := jsonInput(body, &in); err != nil {
 		return nil, err
 	}
-	t, err := svc.find(c, in.name())
+	return lookup(c, in.name())
+}
+
+func (svc *cloudTrailService) getTrail(c *call, body []byte) (any, error) {
+	t, err := svc.namedTrail(c, body, svc.find)
 	if err != nil {
 		return nil, err
 	}
@@ -504,11 +510,7 @@ func (svc *cloudTrailService) getTrail(c *call, body []byte) (any, error) {
 }
 
 func (svc *cloudTrailService) getTrailStatus(c *call, body []byte) (any, error) {
-	var in ctNameInput
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	t, err := svc.find(c, in.name())
+	t, err := svc.namedTrail(c, body, svc.find)
 	if err != nil {
 		return nil, err
 	}
@@ -529,11 +531,7 @@ func (svc *cloudTrailService) getTrailStatus(c *call, body []byte) (any, error) 
 }
 
 func (svc *cloudTrailService) setLogging(c *call, body []byte, on bool) (any, error) {
-	var in ctNameInput
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	t, err := svc.home(c, in.name())
+	t, err := svc.namedTrail(c, body, svc.home)
 	if err != nil {
 		return nil, err
 	}
@@ -558,11 +556,7 @@ func (svc *cloudTrailService) stopLogging(c *call, body []byte) (any, error) {
 }
 
 func (svc *cloudTrailService) deleteTrail(c *call, body []byte) (any, error) {
-	var in ctNameInput
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	t, err := svc.home(c, in.name())
+	t, err := svc.namedTrail(c, body, svc.home)
 	if err != nil {
 		return nil, err
 	}
@@ -572,11 +566,7 @@ func (svc *cloudTrailService) deleteTrail(c *call, body []byte) (any, error) {
 }
 
 func (svc *cloudTrailService) getEventSelectors(c *call, body []byte) (any, error) {
-	var in ctNameInput
-	if err := jsonInput(body, &in); err != nil {
-		return nil, err
-	}
-	t, err := svc.find(c, in.name())
+	t, err := svc.namedTrail(c, body, svc.find)
 	if err != nil {
 		return nil, err
 	}
