@@ -2,7 +2,6 @@ package awssim
 
 import (
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 )
@@ -326,6 +325,47 @@ func (svc *glueService) getDevEndpoint(c *call, body []byte) (any, error) {
 	return map[string]any{"DevEndpoint": e.json(c.now)}, nil
 }
 
+// glueLimit returns a List call's MaxResults (1 to 1000), or 1000 if nil.
+func glueLimit(maxResults *int) (int, error) {
+	if maxResults == nil {
+		return 1000, nil
+	}
+	if *maxResults < 1 || *maxResults > 1000 {
+		return 0, glueInvalid("MaxResults must be between 1 and 1000, not %d", *maxResults)
+	}
+	return *maxResults, nil
+}
+
+// gluePosition returns the name a NextToken says a page starts after, or
+// "" for the first page.
+func gluePosition(token string) (string, error) {
+	if token == "" {
+		return "", nil
+	}
+	after, ok := pagePosition(token)
+	if !ok {
+		return "", glueInvalid("Invalid NextToken")
+	}
+	return after, nil
+}
+
+// gluePage returns up to limit of the sorted names that come after after
+// ("" for the first page), and the NextToken of the page that follows, or
+// "" if there is none.
+func gluePage(names []string, after string, limit int) ([]string, string) {
+	var page []string
+	for _, n := range names {
+		if after != "" && n <= after {
+			continue
+		}
+		if len(page) == limit {
+			return page, pageToken(page[len(page)-1])
+		}
+		page = append(page, n)
+	}
+	return page, ""
+}
+
 func (svc *glueService) getDevEndpoints(c *call, body []byte) (any, error) {
 	var in struct {
 		MaxResults *int
@@ -334,31 +374,18 @@ func (svc *glueService) getDevEndpoints(c *call, body []byte) (any, error) {
 	if err := jsonInput(body, &in); err != nil {
 		return nil, err
 	}
-	limit := 1000
-	if in.MaxResults != nil {
-		if *in.MaxResults < 1 || *in.MaxResults > 1000 {
-			return nil, glueInvalid("MaxResults must be between 1 and 1000, not %d", *in.MaxResults)
-		}
-		limit = *in.MaxResults
+	limit, err := glueLimit(in.MaxResults)
+	if err != nil {
+		return nil, err
 	}
 	names := sortedKeys(svc.endpoints(c))
-	after := ""
-	if in.NextToken != "" {
-		var ok bool
-		if after, ok = pagePosition(in.NextToken); !ok {
-			return nil, glueInvalid("Invalid NextToken")
-		}
+	after, err := gluePosition(in.NextToken)
+	if err != nil {
+		return nil, err
 	}
+	page, next := gluePage(names, after, limit)
 	list := []glueDevEndpointJSON{}
-	next := ""
-	for _, n := range names {
-		if after != "" && n <= after {
-			continue
-		}
-		if len(list) == limit {
-			next = pageToken(list[len(list)-1].EndpointName)
-			break
-		}
+	for _, n := range page {
 		list = append(list, svc.endpoints(c)[n].json(c.now))
 	}
 	out := map[string]any{"DevEndpoints": list}
@@ -501,41 +528,24 @@ func (svc *glueService) getSecurityConfigurations(c *call, body []byte) (any, er
 	if err := jsonInput(body, &in); err != nil {
 		return nil, err
 	}
-	limit := 1000
-	if in.MaxResults != nil {
-		if *in.MaxResults < 1 || *in.MaxResults > 1000 {
-			return nil, glueInvalid("MaxResults must be between 1 and 1000, not %d", *in.MaxResults)
-		}
-		limit = *in.MaxResults
+	limit, err := glueLimit(in.MaxResults)
+	if err != nil {
+		return nil, err
 	}
-	after := ""
-	if in.NextToken != "" {
-		var ok bool
-		if after, ok = pagePosition(in.NextToken); !ok {
-			return nil, glueInvalid("Invalid NextToken")
-		}
+	after, err := gluePosition(in.NextToken)
+	if err != nil {
+		return nil, err
 	}
 	cfgs := svc.securityConfigs(c)
-	names := make([]string, 0, len(cfgs))
-	for n := range cfgs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	page, next := gluePage(sortedKeys(cfgs), after, limit)
 	list := []map[string]any{}
-	out := map[string]any{}
-	last := ""
-	for _, n := range names {
-		if after != "" && n <= after {
-			continue
-		}
-		if len(list) == limit {
-			out["NextToken"] = pageToken(last)
-			break
-		}
+	for _, n := range page {
 		list = append(list, cfgs[n].json())
-		last = n
 	}
-	out["SecurityConfigurations"] = list
+	out := map[string]any{"SecurityConfigurations": list}
+	if next != "" {
+		out["NextToken"] = next
+	}
 	return out, nil
 }
 
