@@ -614,6 +614,9 @@ type ec2Kind[V any] struct {
 	id      func(V) string
 	seq     func(V) int
 	attr    func(v V, filter string) []string // v's values for a filter
+	// narrow, if set, further restricts the resources the ID parameter
+	// selects before the filters apply.
+	narrow func(vs []V) ([]V, error)
 }
 
 // describe returns, in creation order, the resources of m that the kind's
@@ -626,6 +629,11 @@ func (k ec2Kind[V]) describe(r *ec2Region, in url.Values, m map[string]V) ([]V, 
 	vs, err := selectIDs(m, queryList(in, k.idParam), k.seq, k.kind)
 	if err != nil {
 		return nil, err
+	}
+	if k.narrow != nil {
+		if vs, err = k.narrow(vs); err != nil {
+			return nil, err
+		}
 	}
 	var out []V
 	for _, v := range vs {
@@ -1190,38 +1198,37 @@ func (svc *ec2Service) createSecurityGroup(c *call, in url.Values) (any, error) 
 
 func (svc *ec2Service) describeSecurityGroups(c *call, in url.Values) (any, error) {
 	r := svc.region(c)
-	filters, err := ec2Filters(in, "group-id", "group-name", "vpc-id", "description", "owner-id",
-		"ip-permission.cidr", "ip-permission.from-port", "ip-permission.to-port", "ip-permission.protocol",
-		"ip-permission.ipv6-cidr", "ip-permission.group-id", "egress.ip-permission.cidr")
-	if err != nil {
-		return nil, err
-	}
-	groups, err := selectIDs(r.Groups, queryList(in, "GroupId"), func(g *ec2Group) int { return g.Seq }, "security-group")
-	if err != nil {
-		return nil, err
-	}
-	// GroupName names groups of the default VPC only; groups of other VPCs
-	// are found by the group-name filter.
-	if names := queryList(in, "GroupName"); len(names) > 0 {
-		var byName []*ec2Group
-		dv := r.defaultVPC()
-		for _, n := range names {
-			found := false
-			for _, g := range groups {
-				if g.Name == n && dv != nil && g.VPCID == dv.ID {
-					byName = append(byName, g)
-					found = true
+	groups, err := ec2Kind[*ec2Group]{
+		idParam: "GroupId", kind: "security-group",
+		filters: []string{"group-id", "group-name", "vpc-id", "description", "owner-id",
+			"ip-permission.cidr", "ip-permission.from-port", "ip-permission.to-port", "ip-permission.protocol",
+			"ip-permission.ipv6-cidr", "ip-permission.group-id", "egress.ip-permission.cidr"},
+		id:  func(g *ec2Group) string { return g.ID },
+		seq: func(g *ec2Group) int { return g.Seq },
+		// GroupName names groups of the default VPC only; groups of other
+		// VPCs are found by the group-name filter.
+		narrow: func(groups []*ec2Group) ([]*ec2Group, error) {
+			names := queryList(in, "GroupName")
+			if len(names) == 0 {
+				return groups, nil
+			}
+			var byName []*ec2Group
+			dv := r.defaultVPC()
+			for _, n := range names {
+				found := false
+				for _, g := range groups {
+					if g.Name == n && dv != nil && g.VPCID == dv.ID {
+						byName = append(byName, g)
+						found = true
+					}
+				}
+				if !found {
+					return nil, errEC2NotFound("security-group", n)
 				}
 			}
-			if !found {
-				return nil, errEC2NotFound("security-group", n)
-			}
-		}
-		groups = byName
-	}
-	var out []xSecurityGroup
-	for _, g := range groups {
-		if r.matchFilters(g.ID, filters, func(name string) []string {
+			return byName, nil
+		},
+		attr: func(g *ec2Group, name string) []string {
 			var vals []string
 			ruleVals := func(egress bool, f func(*ec2Rule) string) []string {
 				for _, rl := range g.Rules {
@@ -1260,13 +1267,14 @@ func (svc *ec2Service) describeSecurityGroups(c *call, in url.Values) (any, erro
 				return ruleVals(false, func(rl *ec2Rule) string { return strconv.Itoa(rl.ToPort) })
 			}
 			return nil
-		}) {
-			out = append(out, r.xGroup(c, g))
-		}
+		},
+	}.describe(r, in, r.Groups)
+	if err != nil {
+		return nil, err
 	}
 	return struct {
 		Groups []xSecurityGroup `xml:"securityGroupInfo>item"`
-	}{out}, nil
+	}{mapAll(groups, func(g *ec2Group) xSecurityGroup { return r.xGroup(c, g) })}, nil
 }
 
 // group returns the group named by GroupId, or by GroupName in the default
@@ -2797,21 +2805,15 @@ func (svc *ec2Service) runInstances(c *call, in url.Values) (any, error) {
 
 func (svc *ec2Service) describeInstances(c *call, in url.Values) (any, error) {
 	r := svc.region(c)
-	filters, err := ec2Filters(in, "instance-id", "instance-state-name", "instance-state-code", "instance-type", "vpc-id",
-		"subnet-id", "image-id", "instance.group-id", "instance.group-name", "group-id", "iam-instance-profile.arn",
-		"availability-zone", "private-ip-address", "reservation-id", "block-device-mapping.volume-id")
-	if err != nil {
-		return nil, err
-	}
-	insts, err := selectIDs(r.Instances, queryList(in, "InstanceId"), func(i *ec2Instance) int { return i.Seq }, "instance")
-	if err != nil {
-		return nil, err
-	}
-	var out []xReservation
-	idx := map[string]int{}
-	for _, inst := range insts {
-		x := r.xInstance(inst)
-		if !r.matchFilters(inst.ID, filters, func(name string) []string {
+	insts, err := ec2Kind[*ec2Instance]{
+		idParam: "InstanceId", kind: "instance",
+		filters: []string{"instance-id", "instance-state-name", "instance-state-code", "instance-type", "vpc-id",
+			"subnet-id", "image-id", "instance.group-id", "instance.group-name", "group-id", "iam-instance-profile.arn",
+			"availability-zone", "private-ip-address", "reservation-id", "block-device-mapping.volume-id"},
+		id:  func(i *ec2Instance) string { return i.ID },
+		seq: func(i *ec2Instance) int { return i.Seq },
+		attr: func(inst *ec2Instance, name string) []string {
+			x := r.xInstance(inst)
 			switch name {
 			case "instance-id":
 				return []string{inst.ID}
@@ -2855,9 +2857,15 @@ func (svc *ec2Service) describeInstances(c *call, in url.Values) (any, error) {
 				return ids
 			}
 			return nil
-		}) {
-			continue
-		}
+		},
+	}.describe(r, in, r.Instances)
+	if err != nil {
+		return nil, err
+	}
+	var out []xReservation
+	idx := map[string]int{}
+	for _, inst := range insts {
+		x := r.xInstance(inst)
 		i, ok := idx[inst.ReservationID]
 		if !ok {
 			out = append(out, xReservation{ID: inst.ReservationID, OwnerID: r.Account})
