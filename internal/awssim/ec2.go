@@ -653,6 +653,21 @@ func mapAll[V, X any](vs []V, f func(V) X) []X {
 	return out
 }
 
+// lookupParam returns the resource of m that the required parameter param
+// names, or the not-found error for kind.
+func lookupParam[V comparable](in url.Values, param string, m map[string]V, kind string) (V, error) {
+	var zero V
+	id, err := required(in, param)
+	if err != nil {
+		return zero, err
+	}
+	v := m[id]
+	if v == zero {
+		return zero, errEC2NotFound(kind, id)
+	}
+	return v, nil
+}
+
 // Tags.
 
 // tagSpecs returns the tags of TagSpecification.N for resourceType.
@@ -989,13 +1004,11 @@ func (svc *ec2Service) describeVpcs(c *call, in url.Values) (any, error) {
 
 func (svc *ec2Service) deleteVpc(c *call, in url.Values) (any, error) {
 	r := svc.region(c)
-	id, err := required(in, "VpcId")
+	v, err := lookupParam(in, "VpcId", r.VPCs, "vpc")
 	if err != nil {
 		return nil, err
 	}
-	if r.VPCs[id] == nil {
-		return nil, errEC2NotFound("vpc", id)
-	}
+	id := v.ID
 	dep := ec2Err("DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted.", id)
 	for _, sn := range r.Subnets {
 		if sn.VPCID == id {
@@ -1123,13 +1136,11 @@ func (svc *ec2Service) describeSubnets(c *call, in url.Values) (any, error) {
 
 func (svc *ec2Service) deleteSubnet(c *call, in url.Values) (any, error) {
 	r := svc.region(c)
-	id, err := required(in, "SubnetId")
+	sn, err := lookupParam(in, "SubnetId", r.Subnets, "subnet")
 	if err != nil {
 		return nil, err
 	}
-	if r.Subnets[id] == nil {
-		return nil, errEC2NotFound("subnet", id)
-	}
+	id := sn.ID
 	for _, inst := range r.Instances {
 		if inst.SubnetID == id && inst.State != "terminated" {
 			return nil, ec2Err("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted.", id)
@@ -1805,13 +1816,9 @@ func (svc *ec2Service) describeSecurityGroupRules(c *call, in url.Values) (any, 
 
 func (svc *ec2Service) modifySecurityGroupRules(c *call, in url.Values) (any, error) {
 	r := svc.region(c)
-	gid, err := required(in, "GroupId")
+	g, err := lookupParam(in, "GroupId", r.Groups, "security-group")
 	if err != nil {
 		return nil, err
-	}
-	g := r.Groups[gid]
-	if g == nil {
-		return nil, errEC2NotFound("security-group", gid)
 	}
 	updates := queryStructs(in, "SecurityGroupRule")
 	if len(updates) == 0 {
@@ -2021,14 +2028,11 @@ func (svc *ec2Service) describeInternetGateways(c *call, in url.Values) (any, er
 
 func (svc *ec2Service) deleteInternetGateway(c *call, in url.Values) (any, error) {
 	r := svc.region(c)
-	id, err := required(in, "InternetGatewayId")
+	g, err := lookupParam(in, "InternetGatewayId", r.IGWs, "internet-gateway")
 	if err != nil {
 		return nil, err
 	}
-	g := r.IGWs[id]
-	if g == nil {
-		return nil, errEC2NotFound("internet-gateway", id)
-	}
+	id := g.ID
 	if g.VPCID != "" {
 		return nil, ec2Err("DependencyViolation", "The internetGateway '%s' has dependencies and cannot be deleted.", id)
 	}
