@@ -544,17 +544,17 @@ func rdsMatch(filters map[string][]string, values func(filter string) ([]string,
 	return true
 }
 
-// rdsIDs returns the ID of the resource ref names, through lookup, or all
-// IDs if ref is empty.
-func rdsIDs(ref string, lookup func(ref string) (string, error), all func() []string) ([]string, error) {
+// rdsIDs returns the ID of the resource that ref names, through lookup,
+// or the sorted IDs of all the resources if ref is empty.
+func rdsIDs[V any](c *call, ref string, lookup func(*call, string) (V, error), id func(V) string, all func(*call) map[string]V) ([]string, error) {
 	if ref == "" {
-		return all(), nil
+		return sortedKeys(all(c)), nil
 	}
-	id, err := lookup(ref)
+	v, err := lookup(c, ref)
 	if err != nil {
 		return nil, err
 	}
-	return []string{id}, nil
+	return []string{id(v)}, nil
 }
 
 // rdsPage applies MaxRecords (20 to 100, default 100) and Marker.
@@ -588,15 +588,7 @@ func (svc *rdsService) describeDBInstances(c *call, in url.Values) (any, error) 
 	if err := rdsCheckFilters(filters, "db-instance-id", "db-cluster-id", "engine", "dbi-resource-id", "domain"); err != nil {
 		return nil, err
 	}
-	ids, err := rdsIDs(in.Get("DBInstanceIdentifier"),
-		func(ref string) (string, error) {
-			i, err := svc.instance(c, ref)
-			if err != nil {
-				return "", err
-			}
-			return i.ID, nil
-		},
-		func() []string { return sortedKeys(svc.instances(c)) })
+	ids, err := rdsIDs(c, in.Get("DBInstanceIdentifier"), svc.instance, func(i *rdsInstance) string { return i.ID }, svc.instances)
 	if err != nil {
 		return nil, err
 	}
@@ -836,15 +828,7 @@ func (svc *rdsService) describeDBClusters(c *call, in url.Values) (any, error) {
 	if err := rdsCheckFilters(filters, "db-cluster-id", "engine", "db-cluster-resource-id"); err != nil {
 		return nil, err
 	}
-	ids, err := rdsIDs(in.Get("DBClusterIdentifier"),
-		func(ref string) (string, error) {
-			cl, err := svc.cluster(c, ref)
-			if err != nil {
-				return "", err
-			}
-			return cl.ID, nil
-		},
-		func() []string { return sortedKeys(svc.clusters(c)) })
+	ids, err := rdsIDs(c, in.Get("DBClusterIdentifier"), svc.cluster, func(cl *rdsCluster) string { return cl.ID }, svc.clusters)
 	if err != nil {
 		return nil, err
 	}
@@ -1001,15 +985,7 @@ func (svc *rdsService) snapshotByRef(c *call, ref string) (*rdsSnapshot, error) 
 }
 
 func (svc *rdsService) describeDBSnapshots(c *call, in url.Values) (any, error) {
-	ids, err := rdsIDs(in.Get("DBSnapshotIdentifier"),
-		func(ref string) (string, error) {
-			s, err := svc.snapshotByRef(c, ref)
-			if err != nil {
-				return "", err
-			}
-			return s.ID, nil
-		},
-		func() []string { return sortedKeys(svc.snapshots(c)) })
+	ids, err := rdsIDs(c, in.Get("DBSnapshotIdentifier"), svc.snapshotByRef, func(s *rdsSnapshot) string { return s.ID }, svc.snapshots)
 	if err != nil {
 		return nil, err
 	}
