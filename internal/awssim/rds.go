@@ -557,6 +557,26 @@ func rdsIDs[V any](c *call, ref string, lookup func(*call, string) (V, error), i
 	return []string{id(v)}, nil
 }
 
+// rdsPageOf returns the page, as rdsPage cuts it, of the resources of m
+// that ids names and keep passes, and the marker of the next page.
+func rdsPageOf[V any](in url.Values, ids []string, m map[string]V, keep func(V) bool) ([]V, string, error) {
+	var kept []string
+	for _, id := range ids {
+		if keep(m[id]) {
+			kept = append(kept, id)
+		}
+	}
+	page, marker, err := rdsPage(in, kept)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []V
+	for _, id := range page {
+		out = append(out, m[id])
+	}
+	return out, marker, nil
+}
+
 // rdsPage applies MaxRecords (20 to 100, default 100) and Marker.
 func rdsPage(in url.Values, ids []string) ([]string, string, error) {
 	max := 100
@@ -592,10 +612,8 @@ func (svc *rdsService) describeDBInstances(c *call, in url.Values) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	var keep []string
-	for _, id := range ids {
-		i := svc.instances(c)[id]
-		if rdsMatch(filters, func(name string) ([]string, bool) {
+	page, marker, err := rdsPageOf(in, ids, svc.instances(c), func(i *rdsInstance) bool {
+		return rdsMatch(filters, func(name string) ([]string, bool) {
 			switch name {
 			case "db-instance-id":
 				return []string{i.ID, i.ARN}, true
@@ -607,11 +625,8 @@ func (svc *rdsService) describeDBInstances(c *call, in url.Values) (any, error) 
 				return []string{i.ResourceID}, true
 			}
 			return nil, false
-		}) {
-			keep = append(keep, id)
-		}
-	}
-	page, marker, err := rdsPage(in, keep)
+		})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -619,8 +634,8 @@ func (svc *rdsService) describeDBInstances(c *call, in url.Values) (any, error) 
 		DBInstances []rdsInstanceXML `xml:"DBInstances>DBInstance"`
 		Marker      string           `xml:"Marker,omitempty"`
 	}{Marker: marker}
-	for _, id := range page {
-		out.DBInstances = append(out.DBInstances, svc.instances(c)[id].xml(c))
+	for _, i := range page {
+		out.DBInstances = append(out.DBInstances, i.xml(c))
 	}
 	return out, nil
 }
@@ -832,10 +847,8 @@ func (svc *rdsService) describeDBClusters(c *call, in url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var keep []string
-	for _, id := range ids {
-		cl := svc.clusters(c)[id]
-		if rdsMatch(filters, func(name string) ([]string, bool) {
+	page, marker, err := rdsPageOf(in, ids, svc.clusters(c), func(cl *rdsCluster) bool {
+		return rdsMatch(filters, func(name string) ([]string, bool) {
 			switch name {
 			case "db-cluster-id":
 				return []string{cl.ID, cl.ARN}, true
@@ -845,11 +858,8 @@ func (svc *rdsService) describeDBClusters(c *call, in url.Values) (any, error) {
 				return []string{cl.ResourceID}, true
 			}
 			return nil, false
-		}) {
-			keep = append(keep, id)
-		}
-	}
-	page, marker, err := rdsPage(in, keep)
+		})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -857,8 +867,8 @@ func (svc *rdsService) describeDBClusters(c *call, in url.Values) (any, error) {
 		DBClusters []rdsClusterXML `xml:"DBClusters>DBCluster"`
 		Marker     string          `xml:"Marker,omitempty"`
 	}{Marker: marker}
-	for _, id := range page {
-		out.DBClusters = append(out.DBClusters, svc.clusterXML(c, svc.clusters(c)[id]))
+	for _, cl := range page {
+		out.DBClusters = append(out.DBClusters, svc.clusterXML(c, cl))
 	}
 	return out, nil
 }
@@ -992,16 +1002,14 @@ func (svc *rdsService) describeDBSnapshots(c *call, in url.Values) (any, error) 
 	inst := strings.ToLower(in.Get("DBInstanceIdentifier"))
 	typ := in.Get("SnapshotType")
 	filters := rdsFilters(in)
-	var keep []string
-	for _, id := range ids {
-		s := svc.snapshots(c)[id]
+	page, marker, err := rdsPageOf(in, ids, svc.snapshots(c), func(s *rdsSnapshot) bool {
 		if inst != "" && s.InstanceID != inst {
-			continue
+			return false
 		}
 		if typ != "" && typ != s.Type && !(typ == "public" && s.public()) {
-			continue
+			return false
 		}
-		if rdsMatch(filters, func(name string) ([]string, bool) {
+		return rdsMatch(filters, func(name string) ([]string, bool) {
 			switch name {
 			case "db-instance-id":
 				return []string{s.InstanceID}, true
@@ -1009,11 +1017,8 @@ func (svc *rdsService) describeDBSnapshots(c *call, in url.Values) (any, error) 
 				return []string{s.Type}, true
 			}
 			return nil, false
-		}) {
-			keep = append(keep, id)
-		}
-	}
-	page, marker, err := rdsPage(in, keep)
+		})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -1021,8 +1026,8 @@ func (svc *rdsService) describeDBSnapshots(c *call, in url.Values) (any, error) 
 		DBSnapshots []rdsSnapshotXML `xml:"DBSnapshots>DBSnapshot"`
 		Marker      string           `xml:"Marker,omitempty"`
 	}{Marker: marker}
-	for _, id := range page {
-		out.DBSnapshots = append(out.DBSnapshots, svc.snapshots(c)[id].xml())
+	for _, s := range page {
+		out.DBSnapshots = append(out.DBSnapshots, s.xml())
 	}
 	return out, nil
 }
