@@ -773,19 +773,34 @@ func (svc *rdsService) deleteDBInstance(c *call, in url.Values) (any, error) {
 // Clusters.
 
 func (svc *rdsService) cluster(c *call, ref string) (*rdsCluster, error) {
+	return rdsByRef(c, ref, "DBClusterIdentifier", "DBCluster", "DBClusterNotFoundFault", svc.clusters,
+		func(cl *rdsCluster) (string, string) { return cl.ARN, cl.ID })
+}
+
+// rdsByRef returns the resource of all(c) that ref names by identifier
+// (in any case) or by ARN, and records it for CloudTrail. param is the
+// request parameter ref comes from, shape the resource's shape name (as
+// "DBCluster") and code the error code for a resource it does not find;
+// names gives a resource's ARN and identifier.
+func rdsByRef[V comparable](c *call, ref, param, shape, code string, all func(*call) map[string]V, names func(V) (arn, id string)) (V, error) {
+	var zero V
 	if ref == "" {
-		return nil, errMissingParameter("DBClusterIdentifier")
+		return zero, errMissingParameter(param)
 	}
 	id := strings.ToLower(ref)
 	if strings.HasPrefix(ref, "arn:") {
 		id = ref[strings.LastIndex(ref, ":")+1:]
 	}
-	cl := svc.clusters(c)[id]
-	if cl == nil || (strings.HasPrefix(ref, "arn:") && ref != cl.ARN) {
-		return nil, errorf(http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", ref)
+	v := all(c)[id]
+	if v == zero {
+		return zero, errorf(http.StatusNotFound, code, "%s %s not found.", shape, ref)
 	}
-	c.trailResources = []TrailResource{{ARN: cl.ARN, AccountID: c.Account(), Type: "AWS::RDS::DBCluster", Name: cl.ID}}
-	return cl, nil
+	arn, vid := names(v)
+	if strings.HasPrefix(ref, "arn:") && ref != arn {
+		return zero, errorf(http.StatusNotFound, code, "%s %s not found.", shape, ref)
+	}
+	c.trailResources = []TrailResource{{ARN: arn, AccountID: c.Account(), Type: "AWS::RDS::" + shape, Name: vid}}
+	return v, nil
 }
 
 func (svc *rdsService) createDBCluster(c *call, in url.Values) (any, error) {
@@ -979,19 +994,8 @@ func (svc *rdsService) createDBSnapshot(c *call, in url.Values) (any, error) {
 }
 
 func (svc *rdsService) snapshotByRef(c *call, ref string) (*rdsSnapshot, error) {
-	if ref == "" {
-		return nil, errMissingParameter("DBSnapshotIdentifier")
-	}
-	id := strings.ToLower(ref)
-	if strings.HasPrefix(ref, "arn:") {
-		id = ref[strings.LastIndex(ref, ":")+1:]
-	}
-	s := svc.snapshots(c)[id]
-	if s == nil || (strings.HasPrefix(ref, "arn:") && ref != s.ARN) {
-		return nil, errorf(http.StatusNotFound, "DBSnapshotNotFound", "DBSnapshot %s not found.", ref)
-	}
-	c.trailResources = []TrailResource{{ARN: s.ARN, AccountID: c.Account(), Type: "AWS::RDS::DBSnapshot", Name: s.ID}}
-	return s, nil
+	return rdsByRef(c, ref, "DBSnapshotIdentifier", "DBSnapshot", "DBSnapshotNotFound", svc.snapshots,
+		func(s *rdsSnapshot) (string, string) { return s.ARN, s.ID })
 }
 
 func (svc *rdsService) describeDBSnapshots(c *call, in url.Values) (any, error) {
