@@ -320,33 +320,27 @@ func (p *exprParser) parseOr() (*cond, error) {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
-	l, err := p.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	for p.isKeyword("OR") {
-		p.next()
-		r, err := p.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		l = &cond{op: "OR", kids: []*cond{l, r}}
-	}
-	return l, nil
+	return p.parseJoined("OR", p.parseAnd)
 }
 
 func (p *exprParser) parseAnd() (*cond, error) {
-	l, err := p.parseNot()
+	return p.parseJoined("AND", p.parseNot)
+}
+
+// parseJoined parses operands that operand parses joined by the keyword
+// op, grouping from the left.
+func (p *exprParser) parseJoined(op string, operand func() (*cond, error)) (*cond, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.isKeyword("AND") {
+	for p.isKeyword(op) {
 		p.next()
-		r, err := p.parseNot()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = &cond{op: "AND", kids: []*cond{l, r}}
+		l = &cond{op: op, kids: []*cond{l, r}}
 	}
 	return l, nil
 }
