@@ -264,6 +264,20 @@ func (x *exprCtx) condition(what, expr string) (*cond, error) {
 	return c, nil
 }
 
+// projectionOnly parses the projection expression of a request that has
+// no other expression, and refuses names it does not use.
+func projectionOnly(names map[string]string, expr string) ([]docPath, error) {
+	x := newExprCtx(names, nil)
+	proj, err := x.projection(expr)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.unused(); err != nil {
+		return nil, err
+	}
+	return proj, nil
+}
+
 func (x *exprCtx) projection(expr string) ([]docPath, error) {
 	if expr == "" {
 		return nil, nil
@@ -814,12 +828,8 @@ func (svc *dynamoService) getItem(c *call, body []byte) (any, error) {
 	if err := t.checkKey(in.Key, true); err != nil {
 		return nil, err
 	}
-	x := newExprCtx(in.ExpressionAttributeNames, nil)
-	proj, err := x.projection(in.ProjectionExpression)
+	proj, err := projectionOnly(in.ExpressionAttributeNames, in.ProjectionExpression)
 	if err != nil {
-		return nil, err
-	}
-	if err := x.unused(); err != nil {
 		return nil, err
 	}
 	it := t.Items[t.keyString(in.Key)]
@@ -1197,12 +1207,8 @@ func (svc *dynamoService) batchGetItem(c *call, body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		x := newExprCtx(req.ExpressionAttributeNames, nil)
-		proj, err := x.projection(req.ProjectionExpression)
+		proj, err := projectionOnly(req.ExpressionAttributeNames, req.ProjectionExpression)
 		if err != nil {
-			return nil, err
-		}
-		if err := x.unused(); err != nil {
 			return nil, err
 		}
 		seen := map[string]bool{}
