@@ -484,12 +484,18 @@ func (svc *dynamoService) createTable(c *call, body []byte) (any, error) {
 	return map[string]any{"TableDescription": t.describe("CREATING")}, nil
 }
 
-func (svc *dynamoService) describeTable(c *call, body []byte) (any, error) {
+// namedTable decodes a request whose only member is TableName and
+// returns the table it names.
+func (svc *dynamoService) namedTable(c *call, body []byte) (*ddbTable, error) {
 	var in struct{ TableName string }
 	if err := ddbInput(body, &in); err != nil {
 		return nil, err
 	}
-	t, err := svc.table(c, in.TableName)
+	return svc.table(c, in.TableName)
+}
+
+func (svc *dynamoService) describeTable(c *call, body []byte) (any, error) {
+	t, err := svc.namedTable(c, body)
 	if err != nil {
 		return nil, err
 	}
@@ -531,11 +537,7 @@ func (svc *dynamoService) listTables(c *call, body []byte) (any, error) {
 }
 
 func (svc *dynamoService) deleteTable(c *call, body []byte) (any, error) {
-	var in struct{ TableName string }
-	if err := ddbInput(body, &in); err != nil {
-		return nil, err
-	}
-	t, err := svc.table(c, in.TableName)
+	t, err := svc.namedTable(c, body)
 	if err != nil {
 		return nil, err
 	}
@@ -580,11 +582,7 @@ func (svc *dynamoService) updateTimeToLive(c *call, body []byte) (any, error) {
 }
 
 func (svc *dynamoService) describeTimeToLive(c *call, body []byte) (any, error) {
-	var in struct{ TableName string }
-	if err := ddbInput(body, &in); err != nil {
-		return nil, err
-	}
-	t, err := svc.table(c, in.TableName)
+	t, err := svc.namedTable(c, body)
 	if err != nil {
 		return nil, err
 	}

@@ -635,34 +635,14 @@ func (p *exprParser) parseSetTerm() (*operand, error) {
 		p.next()
 		switch t.text {
 		case "if_not_exists":
-			path, err := p.parsePath()
+			path, v, err := parseArgPair(p, p.parsePath, p.parseSetValue)
 			if err != nil {
-				return nil, err
-			}
-			if err := p.expectOp(","); err != nil {
-				return nil, err
-			}
-			v, err := p.parseSetValue()
-			if err != nil {
-				return nil, err
-			}
-			if err := p.expectOp(")"); err != nil {
 				return nil, err
 			}
 			return &operand{kind: opndIfNotExists, path: path, args: []*operand{v}}, nil
 		case "list_append":
-			a, err := p.parseSetValue()
+			a, b, err := parseArgPair(p, p.parseSetValue, p.parseSetValue)
 			if err != nil {
-				return nil, err
-			}
-			if err := p.expectOp(","); err != nil {
-				return nil, err
-			}
-			b, err := p.parseSetValue()
-			if err != nil {
-				return nil, err
-			}
-			if err := p.expectOp(")"); err != nil {
 				return nil, err
 			}
 			return &operand{kind: opndListAppend, args: []*operand{a, b}}, nil
@@ -989,4 +969,24 @@ func applyUpdate(item ddbItem, actions []updateAction) (ddbItem, []string, error
 		}
 	}
 	return out, touched, nil
+}
+
+// parseArgPair parses the two arguments of a function after its opening
+// parenthesis: first, a comma, second and the closing parenthesis.
+func parseArgPair[A, B any](p *exprParser, first func() (A, error), second func() (B, error)) (A, B, error) {
+	var b B
+	a, err := first()
+	if err != nil {
+		return a, b, err
+	}
+	if err := p.expectOp(","); err != nil {
+		return a, b, err
+	}
+	if b, err = second(); err != nil {
+		return a, b, err
+	}
+	if err := p.expectOp(")"); err != nil {
+		return a, b, err
+	}
+	return a, b, nil
 }
