@@ -71,12 +71,7 @@ func configNoSuchRule(name string) *Error {
 }
 
 func (svc *configService) rules(c *call) map[string]*configRule {
-	m := svc.Rules[scopeKey(c)]
-	if m == nil {
-		m = map[string]*configRule{}
-		svc.Rules[scopeKey(c)] = m
-	}
-	return m
+	return scoped(svc.Rules, c)
 }
 
 var configRuleNameRE = regexp.MustCompile(`^[^\s]{1,128}$`)

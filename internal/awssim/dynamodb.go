@@ -125,12 +125,7 @@ func ddbInput(body []byte, v any) error {
 }
 
 func (svc *dynamoService) tables(c *call) map[string]*ddbTable {
-	m := svc.Tables[scopeKey(c)]
-	if m == nil {
-		m = map[string]*ddbTable{}
-		svc.Tables[scopeKey(c)] = m
-	}
-	return m
+	return scoped(svc.Tables, c)
 }
 
 // table finds a table by name or ARN.

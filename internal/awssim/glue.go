@@ -78,21 +78,11 @@ func glueNotFound(format string, args ...any) *Error {
 }
 
 func (svc *glueService) endpoints(c *call) map[string]*glueDevEndpoint {
-	m := svc.Endpoints[scopeKey(c)]
-	if m == nil {
-		m = map[string]*glueDevEndpoint{}
-		svc.Endpoints[scopeKey(c)] = m
-	}
-	return m
+	return scoped(svc.Endpoints, c)
 }
 
 func (svc *glueService) securityConfigs(c *call) map[string]*glueSecurityConfig {
-	m := svc.SecurityConfigs[scopeKey(c)]
-	if m == nil {
-		m = map[string]*glueSecurityConfig{}
-		svc.SecurityConfigs[scopeKey(c)] = m
-	}
-	return m
+	return scoped(svc.SecurityConfigs, c)
 }
 
 // status is the endpoint's status at now.

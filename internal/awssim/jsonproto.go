@@ -74,3 +74,14 @@ func pagePosition(token string) (string, bool) {
 // scopeKey names a call's account and region as a state map key that
 // survives encoding/json ("123456789012/us-east-1").
 func scopeKey(c *call) string { return c.Account() + "/" + c.region }
+
+// scoped returns the map of byScope for the call's account and region,
+// adding an empty one if there is none.
+func scoped[V any](byScope map[string]map[string]V, c *call) map[string]V {
+	m := byScope[scopeKey(c)]
+	if m == nil {
+		m = map[string]V{}
+		byScope[scopeKey(c)] = m
+	}
+	return m
+}

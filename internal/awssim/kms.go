@@ -92,21 +92,11 @@ func kmsValidation(format string, args ...any) *Error {
 }
 
 func (svc *kmsService) keys(c *call) map[string]*kmsKey {
-	m := svc.Keys[scopeKey(c)]
-	if m == nil {
-		m = map[string]*kmsKey{}
-		svc.Keys[scopeKey(c)] = m
-	}
-	return m
+	return scoped(svc.Keys, c)
 }
 
 func (svc *kmsService) aliases(c *call) map[string]*kmsAlias {
-	m := svc.Aliases[scopeKey(c)]
-	if m == nil {
-		m = map[string]*kmsAlias{}
-		svc.Aliases[scopeKey(c)] = m
-	}
-	return m
+	return scoped(svc.Aliases, c)
 }
 
 // resolve finds the key a KeyId parameter names: a key ID, a key ARN, an

@@ -80,12 +80,7 @@ func lambdaInvalid(format string, args ...any) *Error {
 }
 
 func (svc *lambdaService) functions(c *call) map[string]*lambdaFunction {
-	m := svc.Functions[scopeKey(c)]
-	if m == nil {
-		m = map[string]*lambdaFunction{}
-		svc.Functions[scopeKey(c)] = m
-	}
-	return m
+	return scoped(svc.Functions, c)
 }
 
 // function finds a function by name, full ARN or partial ARN

@@ -136,30 +136,15 @@ func newRDS(s *Server) *serviceDef {
 }
 
 func (svc *rdsService) instances(c *call) map[string]*rdsInstance {
-	m := svc.Instances[scopeKey(c)]
-	if m == nil {
-		m = map[string]*rdsInstance{}
-		svc.Instances[scopeKey(c)] = m
-	}
-	return m
+	return scoped(svc.Instances, c)
 }
 
 func (svc *rdsService) clusters(c *call) map[string]*rdsCluster {
-	m := svc.Clusters[scopeKey(c)]
-	if m == nil {
-		m = map[string]*rdsCluster{}
-		svc.Clusters[scopeKey(c)] = m
-	}
-	return m
+	return scoped(svc.Clusters, c)
 }
 
 func (svc *rdsService) snapshots(c *call) map[string]*rdsSnapshot {
-	m := svc.Snapshots[scopeKey(c)]
-	if m == nil {
-		m = map[string]*rdsSnapshot{}
-		svc.Snapshots[scopeKey(c)] = m
-	}
-	return m
+	return scoped(svc.Snapshots, c)
 }
 
 func rdsARN(c *call, kind, id string) string {
