@@ -275,12 +275,21 @@ func (svc *iamService) tagUser(c *call, in url.Values) (any, error) {
 	return nil, nil
 }
 
-func mergeTags(have, add []iamTag) []iamTag {
+// mergeTags sets each tag of add in have, replacing the value of a tag
+// with the same key and appending the others, and returns have.
+func mergeTags[T ~struct {
+	Key   string `xml:"Key"`
+	Value string `xml:"Value"`
+}](have, add []T) []T {
+	type tag = struct {
+		Key   string `xml:"Key"`
+		Value string `xml:"Value"`
+	}
 	for _, t := range add {
 		found := false
 		for i := range have {
-			if have[i].Key == t.Key {
-				have[i].Value, found = t.Value, true
+			if tag(have[i]).Key == tag(t).Key {
+				have[i], found = t, true
 			}
 		}
 		if !found {

@@ -207,20 +207,9 @@ func rdsTags(in url.Values) []rdsTag {
 	return out
 }
 
+// mergeRDSTags returns a copy of old with the tags of add merged in.
 func mergeRDSTags(old, add []rdsTag) []rdsTag {
-	out := append([]rdsTag{}, old...)
-	for _, t := range add {
-		replaced := false
-		for i := range out {
-			if out[i].Key == t.Key {
-				out[i].Value, replaced = t.Value, true
-			}
-		}
-		if !replaced {
-			out = append(out, t)
-		}
-	}
-	return out
+	return mergeTags(append([]rdsTag{}, old...), add)
 }
 
 // XML shapes.
