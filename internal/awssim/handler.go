@@ -236,11 +236,7 @@ func (s *Server) writeResult(c *call, status int, out any) {
 		w.WriteHeader(status)
 		w.Write(b.Bytes())
 	case protoJSON10, protoJSON11:
-		ct := "application/x-amz-json-1.1"
-		if c.def.Protocol == protoJSON10 {
-			ct = "application/x-amz-json-1.0"
-		}
-		w.Header().Set("Content-Type", ct)
+		w.Header().Set("Content-Type", c.jsonContentType())
 		w.Header().Set("x-amzn-RequestId", c.requestID)
 		w.WriteHeader(status)
 		writeJSONBody(w, out)
@@ -321,11 +317,7 @@ func (s *Server) writeError(c *call, e *Error) {
 		w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<Response><Errors><Error><Code>` + xmlEscape(e.Code) + `</Code><Message>` +
 			xmlEscape(e.Message) + `</Message></Error></Errors><RequestID>` + c.requestID + `</RequestID></Response>`))
 	case protoJSON10, protoJSON11:
-		ct := "application/x-amz-json-1.1"
-		if c.def.Protocol == protoJSON10 {
-			ct = "application/x-amz-json-1.0"
-		}
-		w.Header().Set("Content-Type", ct)
+		w.Header().Set("Content-Type", c.jsonContentType())
 		w.Header().Set("x-amzn-RequestId", c.requestID)
 		if e.QueryCode != "" {
 			typ := "Sender"
@@ -430,4 +422,12 @@ func atoi(s string, def int) (int, error) {
 		return 0, errValidation("%q is not an integer", s)
 	}
 	return n, nil
+}
+
+// jsonContentType is the Content-Type of the call's JSON protocol version.
+func (c *call) jsonContentType() string {
+	if c.def.Protocol == protoJSON10 {
+		return "application/x-amz-json-1.0"
+	}
+	return "application/x-amz-json-1.1"
 }
