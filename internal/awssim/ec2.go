@@ -2215,8 +2215,8 @@ func (svc *ec2Service) describeVolumes(c *call, in url.Values) (any, error) {
 	}{mapAll(vols, r.xVolume)}, nil
 }
 
-func (svc *ec2Service) deleteVolume(c *call, in url.Values) (any, error) {
-	r := svc.region(c)
+// volumeParam returns the volume that VolumeId names, unless it is deleted.
+func (r *ec2Region) volumeParam(in url.Values) (*ec2Volume, error) {
 	id, err := required(in, "VolumeId")
 	if err != nil {
 		return nil, err
@@ -2225,8 +2225,17 @@ func (svc *ec2Service) deleteVolume(c *call, in url.Values) (any, error) {
 	if v == nil || v.Deleted {
 		return nil, errEC2NotFound("volume", id)
 	}
+	return v, nil
+}
+
+func (svc *ec2Service) deleteVolume(c *call, in url.Values) (any, error) {
+	r := svc.region(c)
+	v, err := r.volumeParam(in)
+	if err != nil {
+		return nil, err
+	}
 	if v.Attachment != nil {
-		return nil, ec2Err("VolumeInUse", "Volume %s is currently attached to %s", id, v.Attachment.InstanceID)
+		return nil, ec2Err("VolumeInUse", "Volume %s is currently attached to %s", v.ID, v.Attachment.InstanceID)
 	}
 	r.deleteVolume(v)
 	return xReturn{true}, nil
@@ -2262,13 +2271,9 @@ func (r *ec2Region) xSnapshot(sn *ec2Snapshot) xSnapshot {
 
 func (svc *ec2Service) createSnapshot(c *call, in url.Values) (any, error) {
 	r := svc.region(c)
-	volID, err := required(in, "VolumeId")
+	v, err := r.volumeParam(in)
 	if err != nil {
 		return nil, err
-	}
-	v := r.Volumes[volID]
-	if v == nil || v.Deleted {
-		return nil, errEC2NotFound("volume", volID)
 	}
 	if err := checkTagSpecTypes(in, "snapshot"); err != nil {
 		return nil, err
