@@ -479,11 +479,17 @@ func newExprParser(expr string, names map[string]string, values map[string]ddbVa
 }
 
 // parseCondition parses a condition, key condition or filter expression.
-func parseCondition(expr string, names map[string]string, values map[string]ddbValue, used *exprUse) (*cond, error) {
+// newNonEmptyParser is newExprParser for an expression that may not be
+// blank; label begins the error for a blank one.
+func newNonEmptyParser(label, expr string, names map[string]string, values map[string]ddbValue, used *exprUse) (*exprParser, error) {
 	if strings.TrimSpace(expr) == "" {
-		return nil, fmt.Errorf("Invalid expression: The expression can not be empty")
+		return nil, fmt.Errorf("%s: The expression can not be empty", label)
 	}
-	p, err := newExprParser(expr, names, values, used)
+	return newExprParser(expr, names, values, used)
+}
+
+func parseCondition(expr string, names map[string]string, values map[string]ddbValue, used *exprUse) (*cond, error) {
+	p, err := newNonEmptyParser("Invalid expression", expr, names, values, used)
 	if err != nil {
 		return nil, err
 	}
@@ -500,10 +506,7 @@ func parseCondition(expr string, names map[string]string, values map[string]ddbV
 // parseProjection parses a projection expression: paths separated by
 // commas.
 func parseProjection(expr string, names map[string]string, used *exprUse) ([]docPath, error) {
-	if strings.TrimSpace(expr) == "" {
-		return nil, fmt.Errorf("Invalid ProjectionExpression: The expression can not be empty")
-	}
-	p, err := newExprParser(expr, names, nil, used)
+	p, err := newNonEmptyParser("Invalid ProjectionExpression", expr, names, nil, used)
 	if err != nil {
 		return nil, err
 	}
@@ -532,10 +535,7 @@ type updateAction struct {
 
 // parseUpdate parses an update expression.
 func parseUpdate(expr string, names map[string]string, values map[string]ddbValue, used *exprUse) ([]updateAction, error) {
-	if strings.TrimSpace(expr) == "" {
-		return nil, fmt.Errorf("Invalid UpdateExpression: The expression can not be empty")
-	}
-	p, err := newExprParser(expr, names, values, used)
+	p, err := newNonEmptyParser("Invalid UpdateExpression", expr, names, values, used)
 	if err != nil {
 		return nil, err
 	}
