@@ -19,7 +19,7 @@ func accessAnalyzerActions() []Spec {
 			{Name: "analyzer_arn", Type: String, Required: true, Description: "the ARN of the analyzer that reported the finding"},
 			{Name: "finding_id", Type: String, Required: true, Description: "the finding's ID"},
 		},
-		Operations: []string{"access-analyzer:GetFinding", "access-analyzer:UpdateFindings"},
+		Reads: []string{"access-analyzer:GetFinding"}, Writes: []string{"access-analyzer:UpdateFindings"},
 		Describe: func(in Input) string {
 			return fmt.Sprintf("archive Access Analyzer finding %s of analyzer %s", in.String("finding_id"), in.String("analyzer_arn"))
 		},

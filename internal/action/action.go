@@ -4,11 +4,17 @@
 // An action is a named, idempotent unit of work such as
 // "iam.delete-access-key". Its [Spec] declares the parameters it accepts
 // (checked when a playbook is loaded, long before the action runs), the AWS
-// API operations it calls, which are also the IAM permissions it needs, a
-// dry-run description, and the Run function itself. Run must be repeat-safe:
-// a resource that is already fixed or already gone is reported as
-// [AlreadyDone], not as an error, so a redelivered event or a resumed run
-// does no harm.
+// operations it reads and those it writes, which are also the IAM
+// permissions it needs, a dry-run description, the Run function itself and
+// Verify, which re-reads what Run changed. Run must be repeat-safe: a
+// resource that is already fixed is reported as [AlreadyDone] and one that
+// does not exist as [NotFound], not as an error, so a redelivered event or a
+// resumed run does no harm.
+//
+// The declarations are enforced, not trusted: the engine gives Run and
+// Verify an aws.Config gated by package permission, which refuses any call
+// the action did not declare, and every write while writes are not allowed
+// (dry runs, plans, runs awaiting approval, and Verify itself).
 //
 // A [Registry] maps action names to specs. It is constructed, never global:
 // each AWS service's actions are registered by the code that wires rectify
@@ -39,14 +45,25 @@ type Spec struct {
 	// Params declares every parameter the action accepts.
 	Params []Param
 
-	// Operations lists the AWS API operations the action calls, in IAM
-	// notation ("iam:UpdateAccessKey"). Each is also an IAM permission the
-	// action needs.
-	Operations []string
+	// Reads lists the AWS operations the action (Run and Verify) calls that
+	// change nothing, in IAM notation ("iam:ListAccessKeys"). Each is also
+	// an IAM permission the action needs.
+	Reads []string
 
-	// ExtraPermissions lists IAM permissions the action needs beyond its
-	// Operations, for example "iam:PassRole".
+	// Writes lists the AWS operations Run calls that change something
+	// ("iam:UpdateAccessKey"). They are refused whenever the run may not
+	// change anything.
+	Writes []string
+
+	// ExtraPermissions lists IAM permissions the action needs beyond Reads
+	// and Writes, which no call of its own names: "iam:PassRole", or
+	// "ec2:CreateTags" for a resource created with tags.
 	ExtraPermissions []string
+
+	// Home, if set, reports whether the action, given its parameters,
+	// works in rectify's own account (through Input.Home) rather than in
+	// the target's; its permissions are then needed there.
+	Home func(params map[string]any) bool
 
 	// Describe returns what Run would do with the given input, for dry runs
 	// and plans. It must not call AWS. If nil, a description is derived
@@ -55,7 +72,23 @@ type Spec struct {
 
 	// Run performs the action. It must be idempotent.
 	Run func(ctx context.Context, in Input) (Result, error)
+
+	// Verify re-reads what Run changed and checks that the change held,
+	// returning nil when it did and a *VerifyError saying what it found
+	// when it did not. It is called after Run reported Changed, with Run's
+	// Result, and may only read. It is required when Writes is not empty.
+	Verify func(ctx context.Context, in Input, res Result) error
 }
+
+// Permissions returns every IAM permission the action needs: its reads,
+// writes and extra permissions.
+func (s *Spec) Permissions() []string {
+	return sortedUnique(append(append(append([]string(nil), s.Reads...), s.Writes...), s.ExtraPermissions...))
+}
+
+// InHome reports whether the action, given params, works in rectify's own
+// account.
+func (s *Spec) InHome(params map[string]any) bool { return s.Home != nil && s.Home(params) }
 
 // Target identifies the resource an action works on, as the event
 // package derives it from an event.
@@ -87,11 +120,23 @@ type Input struct {
 	// Now is the run's clock; actions use it instead of time.Now.
 	Now time.Time
 
-	// DryRun reports that nothing may be changed.
+	// DryRun reports that nothing may be changed. The AWS configuration
+	// refuses writes then in any case.
 	DryRun bool
 
 	// Outputs holds the outputs of the run's earlier steps by step id.
 	Outputs map[string]map[string]any
+
+	// Saved holds what an earlier, interrupted attempt of this step saved
+	// with Checkpoint, or nil.
+	Saved map[string]any
+
+	// Checkpoint durably records state an action must not lose if it is
+	// interrupted after it starts changing things (such as the security
+	// groups an instance had before quarantine), before it changes them.
+	// A later attempt of the same step finds it in Saved. It is nil where
+	// nothing can be saved (plans).
+	Checkpoint func(ctx context.Context, state map[string]any) error
 }
 
 // String returns the string parameter name, or "" if it is absent.
@@ -146,12 +191,16 @@ const (
 	// NoOp means the action had nothing to do, such as a read-only
 	// action or a condition that did not apply.
 	NoOp
+	// NotFound means the resource the action works on does not exist.
+	// It is not the same as AlreadyDone: a key that never existed was not
+	// fixed by anyone, and the playbook says what that means.
+	NotFound
 )
 
-var outcomeNames = [...]string{Changed: "changed", AlreadyDone: "already-done", Pending: "pending", NoOp: "no-op"}
+var outcomeNames = [...]string{Changed: "changed", AlreadyDone: "already-done", Pending: "pending", NoOp: "no-op", NotFound: "not-found"}
 
-// String returns the outcome's name: "changed", "already-done", "pending"
-// or "no-op".
+// String returns the outcome's name: "changed", "already-done", "pending",
+// "no-op" or "not-found".
 func (o Outcome) String() string {
 	if o > 0 && int(o) < len(outcomeNames) {
 		return outcomeNames[o]
@@ -239,9 +288,19 @@ func (s *Spec) Validate() error {
 			}
 		}
 	}
-	for _, op := range s.Operations {
-		if !operationRE.MatchString(op) {
-			return fmt.Errorf("action %s: invalid operation %q: want service:Operation such as \"iam:DeleteAccessKey\"", s.Name, op)
+	seenOp := map[string]string{}
+	for _, list := range []struct {
+		kind string
+		ops  []string
+	}{{"read", s.Reads}, {"write", s.Writes}} {
+		for _, op := range list.ops {
+			if !operationRE.MatchString(op) {
+				return fmt.Errorf("action %s: invalid %s %q: want service:Operation such as \"iam:DeleteAccessKey\"", s.Name, list.kind, op)
+			}
+			if k, dup := seenOp[op]; dup {
+				return fmt.Errorf("action %s: %s is declared twice (as a %s and as a %s)", s.Name, op, k, list.kind)
+			}
+			seenOp[op] = list.kind
 		}
 	}
 	for _, perm := range s.ExtraPermissions {

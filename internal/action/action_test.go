@@ -106,8 +106,8 @@ func testSpec() Spec {
 			{Name: "window", Type: Duration, Default: "24h"},
 			{Name: "limit", Type: Int},
 		},
-		Operations: []string{"iam:DeleteAccessKey"},
-		Run:        noop,
+		Writes: []string{"iam:DeleteAccessKey"},
+		Run:    noop,
 	}
 }
 
@@ -164,7 +164,7 @@ func TestSpecValidate(t *testing.T) {
 		{"param type", mod(func(s *Spec) { s.Params[0].Type = 0 }), "invalid type"},
 		{"bad default", mod(func(s *Spec) { s.Params[2].Default = "never" }), "param window"},
 		{"required default", mod(func(s *Spec) { s.Params[0].Default = "x" }), "cannot have a default"},
-		{"operation", mod(func(s *Spec) { s.Operations = []string{"DeleteAccessKey"} }), "invalid operation"},
+		{"operation", mod(func(s *Spec) { s.Writes = []string{"DeleteAccessKey"} }), "invalid write"},
 		{"permission", mod(func(s *Spec) { s.ExtraPermissions = []string{"iam PassRole"} }), "invalid permission"},
 	}
 	for _, tt := range tests {
@@ -184,10 +184,10 @@ func TestSpecValidate(t *testing.T) {
 func TestRegistry(t *testing.T) {
 	r := NewRegistry()
 	specs := []Spec{
-		{Name: "iam.delete-access-key", Operations: []string{"iam:DeleteAccessKey"}, Run: noop},
-		{Name: "iam.deactivate-access-key", Operations: []string{"iam:UpdateAccessKey"}, Run: noop},
-		{Name: "cloudtrail.summarize-activity", Operations: []string{"cloudtrail:LookupEvents"}, Run: noop},
-		{Name: "ec2.isolate-instance", Operations: []string{"ec2:ModifyInstanceAttribute", "ec2:CreateSecurityGroup"},
+		{Name: "iam.delete-access-key", Writes: []string{"iam:DeleteAccessKey"}, Run: noop},
+		{Name: "iam.deactivate-access-key", Writes: []string{"iam:UpdateAccessKey"}, Run: noop},
+		{Name: "cloudtrail.summarize-activity", Reads: []string{"cloudtrail:LookupEvents"}, Run: noop},
+		{Name: "ec2.isolate-instance", Writes: []string{"ec2:ModifyInstanceAttribute", "ec2:CreateSecurityGroup"},
 			ExtraPermissions: []string{"ec2:CreateTags", "iam:UpdateAccessKey"}, Run: noop},
 	}
 	for _, s := range specs {
@@ -244,10 +244,10 @@ func TestRegistryCopiesSpec(t *testing.T) {
 	if err := r.Register(s); err != nil {
 		t.Fatal(err)
 	}
-	s.Operations[0] = "iam:Changed"
+	s.Writes[0] = "iam:Changed"
 	got, _ := r.Lookup(s.Name)
-	if got.Operations[0] != "iam:DeleteAccessKey" {
-		t.Fatal("registry shares the caller's Operations slice")
+	if got.Writes[0] != "iam:DeleteAccessKey" {
+		t.Fatal("registry shares the caller's Writes slice")
 	}
 }
 

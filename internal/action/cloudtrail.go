@@ -26,7 +26,7 @@ func cloudtrailActions() []Spec {
 			{Name: "max_events", Type: Int, Default: 1000, Description: "stop after this many events"},
 			{Name: "access_key_id", Type: String, Description: "mark the calls made with this key"},
 		},
-		Operations: []string{"cloudtrail:LookupEvents"},
+		Reads: []string{"cloudtrail:LookupEvents"},
 		Describe: func(in Input) string {
 			return fmt.Sprintf("look up the last %s of CloudTrail activity of %s in %s/%s and summarize it",
 				in.Duration("window"), in.String("user_name"), in.Target.Account, in.Target.Region)

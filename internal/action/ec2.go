@@ -34,7 +34,7 @@ func ec2Actions() []Spec {
 				{Name: "ports", Type: Any, Default: []any{22, 3389},
 					Description: "the sensitive ports, a list of numbers from 0 to 65535; a TCP or UDP rule whose port range covers one of them is revoked, as is any all-protocols rule"},
 			},
-			Operations: []string{"ec2:DescribeSecurityGroupRules", "ec2:RevokeSecurityGroupIngress"},
+			Reads: []string{"ec2:DescribeSecurityGroupRules"}, Writes: []string{"ec2:RevokeSecurityGroupIngress"},
 			Describe: func(in Input) string {
 				ports, err := parsePorts(in.Params["ports"])
 				if err != nil {
@@ -54,7 +54,7 @@ func ec2Actions() []Spec {
 				{Name: "allow_tag", Type: String, Default: DefaultAllowIGWTag, Description: "the tag key that allows the VPC when its value is \"true\"; empty disables the tag"},
 				{Name: "allowed_vpcs", Type: StringList, Default: []string{}, Description: "VPC IDs that are always allowed"},
 			},
-			Operations: []string{"ec2:DescribeVpcs"},
+			Reads: []string{"ec2:DescribeVpcs"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("check whether VPC %s in %s/%s is allowed an internet gateway (tag %s=true or one of %v)",
 					in.String("vpc_id"), in.Target.Account, in.Target.Region, in.String("allow_tag"), in.StringList("allowed_vpcs"))
@@ -68,7 +68,7 @@ func ec2Actions() []Spec {
 				{Name: "internet_gateway_id", Type: String, Required: true, Description: "the internet gateway's ID (igw-...)"},
 				{Name: "vpc_id", Type: String, Required: true, Description: "the VPC to detach it from"},
 			},
-			Operations: []string{"ec2:DescribeInternetGateways", "ec2:DetachInternetGateway"},
+			Reads: []string{"ec2:DescribeInternetGateways"}, Writes: []string{"ec2:DetachInternetGateway"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("detach internet gateway %s from VPC %s in %s/%s",
 					in.String("internet_gateway_id"), in.String("vpc_id"), in.Target.Account, in.Target.Region)

@@ -35,8 +35,8 @@ func ec2InstanceActions() []Spec {
 				instanceParam,
 				{Name: "group_name", Type: String, Default: DefaultQuarantineGroup, Description: "the quarantine security group's name"},
 			},
-			Operations: []string{"ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:CreateSecurityGroup",
-				"ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:ModifyInstanceAttribute"},
+			Reads:  []string{"ec2:DescribeInstances", "ec2:DescribeSecurityGroups"},
+			Writes: []string{"ec2:CreateSecurityGroup", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:ModifyInstanceAttribute"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("replace the security groups of instance %s in %s/%s with the quarantine group %s (no inbound or outbound rules)",
 					in.String("instance_id"), in.Target.Account, in.Target.Region, in.String("group_name"))
@@ -50,7 +50,8 @@ func ec2InstanceActions() []Spec {
 				instanceParam,
 				{Name: "finding_id", Type: String, Required: true, Description: "the finding the snapshots are evidence for; a volume that already has a snapshot tagged with it is not snapshotted again"},
 			},
-			Operations:       []string{"ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:CreateSnapshot"},
+			Reads:            []string{"ec2:DescribeVolumes", "ec2:DescribeSnapshots"},
+			Writes:           []string{"ec2:CreateSnapshot"},
 			ExtraPermissions: []string{"ec2:CreateTags"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("snapshot the EBS volumes of instance %s in %s/%s, tagged %s=%s",
@@ -65,7 +66,7 @@ func ec2InstanceActions() []Spec {
 				instanceParam,
 				{Name: "tags", Type: Map, Required: true, Description: "the tags to set, key to string value"},
 			},
-			Operations: []string{"ec2:DescribeInstances", "ec2:CreateTags"},
+			Reads: []string{"ec2:DescribeInstances"}, Writes: []string{"ec2:CreateTags"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("tag instance %s in %s/%s with %s", in.String("instance_id"), in.Target.Account, in.Target.Region, formatTags(in.Map("tags")))
 			},

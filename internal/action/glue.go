@@ -23,7 +23,7 @@ func glueActions() []Spec {
 				devEndpointParam,
 				{Name: "recheck_after", Type: Duration, Default: "30s", Description: "how long to wait between checks of the endpoint's status"},
 			},
-			Operations: []string{"glue:GetDevEndpoint"},
+			Reads: []string{"glue:GetDevEndpoint"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("wait until Glue dev endpoint %s in %s/%s is READY, checking every %s",
 					in.String("endpoint_name"), in.Target.Account, in.Target.Region, in.Duration("recheck_after"))
@@ -34,7 +34,8 @@ func glueActions() []Spec {
 			Name:        "glue.delete-dev-endpoint",
 			Description: "Delete a Glue development endpoint.",
 			Params:      []Param{devEndpointParam},
-			Operations:  []string{"glue:GetDevEndpoint", "glue:DeleteDevEndpoint"},
+			Reads:       []string{"glue:GetDevEndpoint"},
+			Writes:      []string{"glue:DeleteDevEndpoint"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("delete Glue dev endpoint %s in %s/%s", in.String("endpoint_name"), in.Target.Account, in.Target.Region)
 			},

@@ -22,7 +22,8 @@ func iamActions() []Spec {
 			Name:        "iam.deactivate-access-key",
 			Description: "Set an IAM user's access key to Inactive, so it can no longer sign requests.",
 			Params:      accessKeyParams,
-			Operations:  []string{"iam:ListAccessKeys", "iam:UpdateAccessKey"},
+			Reads:       []string{"iam:ListAccessKeys"},
+			Writes:      []string{"iam:UpdateAccessKey"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("deactivate access key %s of IAM user %s in account %s", in.String("access_key_id"), in.String("user_name"), in.Target.Account)
 			},
@@ -32,7 +33,8 @@ func iamActions() []Spec {
 			Name:        "iam.delete-access-key",
 			Description: "Delete an IAM user's access key.",
 			Params:      accessKeyParams,
-			Operations:  []string{"iam:ListAccessKeys", "iam:DeleteAccessKey"},
+			Reads:       []string{"iam:ListAccessKeys"},
+			Writes:      []string{"iam:DeleteAccessKey"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("delete access key %s of IAM user %s in account %s", in.String("access_key_id"), in.String("user_name"), in.Target.Account)
 			},

@@ -31,7 +31,7 @@ func iamSessionActions() []Spec {
 			{Name: "event_time", Type: String, Required: true, Description: "when the credentials were misused (RFC 3339); " +
 				"a revocation at or after this time is already enough"},
 		},
-		Operations: []string{"iam:GetRolePolicy", "iam:PutRolePolicy"},
+		Reads: []string{"iam:GetRolePolicy"}, Writes: []string{"iam:PutRolePolicy"},
 		Describe: func(in Input) string {
 			return fmt.Sprintf("deny every action to sessions of IAM role %s in account %s issued before %s (inline policy %s)",
 				in.String("role_name"), in.Target.Account, revokeTime(in.Now).Format(time.RFC3339), RevokeSessionsPolicy)

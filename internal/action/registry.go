@@ -28,7 +28,8 @@ func (r *Registry) Register(spec Spec) error {
 	}
 	s := spec
 	s.Params = append([]Param(nil), spec.Params...)
-	s.Operations = append([]string(nil), spec.Operations...)
+	s.Reads = append([]string(nil), spec.Reads...)
+	s.Writes = append([]string(nil), spec.Writes...)
 	s.ExtraPermissions = append([]string(nil), spec.ExtraPermissions...)
 	r.specs[s.Name] = &s
 	return nil
@@ -64,7 +65,7 @@ func (r *Registry) Names() []string {
 }
 
 // Permissions returns the IAM permissions the named actions need: their
-// operations and extra permissions, sorted and without duplicates. With no
+// reads, writes and extra permissions, sorted and without duplicates. With no
 // names it covers every registered action. It is an error to name an action
 // that is not registered, so that a policy is never silently too small.
 func (r *Registry) Permissions(names ...string) ([]string, error) {
@@ -74,14 +75,14 @@ func (r *Registry) Permissions(names ...string) ([]string, error) {
 	}
 	var out []string
 	for _, s := range specs {
-		out = append(out, s.Operations...)
-		out = append(out, s.ExtraPermissions...)
+		out = append(out, s.Permissions()...)
 	}
 	return sortedUnique(out), nil
 }
 
-// Operations returns the AWS API operations the named actions call, sorted
-// and without duplicates. With no names it covers every registered action.
+// Operations returns the AWS operations the named actions call, reads and
+// writes, sorted and without duplicates. With no names it covers every
+// registered action.
 func (r *Registry) Operations(names ...string) ([]string, error) {
 	specs, err := r.pick(names)
 	if err != nil {
@@ -89,7 +90,8 @@ func (r *Registry) Operations(names ...string) ([]string, error) {
 	}
 	var out []string
 	for _, s := range specs {
-		out = append(out, s.Operations...)
+		out = append(out, s.Reads...)
+		out = append(out, s.Writes...)
 	}
 	return sortedUnique(out), nil
 }

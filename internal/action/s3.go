@@ -47,8 +47,8 @@ func s3Actions() []Spec {
 			Description: "Remove from a bucket policy the Allow statements that grant access to everyone " +
 				"(Principal \"*\" or {\"AWS\": \"*\"}, or NotPrincipal) without a condition that restricts the caller " +
 				"to fixed networks, VPC endpoints, accounts, organizations or sources; delete the policy if nothing else is left.",
-			Params:     []Param{bucketParam},
-			Operations: []string{"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"},
+			Params: []Param{bucketParam},
+			Reads:  []string{"s3:GetBucketPolicy"}, Writes: []string{"s3:PutBucketPolicy", "s3:DeleteBucketPolicy"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("remove the statements of bucket %s's policy in account %s that grant access to everyone without a restricting condition, deleting the policy if nothing else is left",
 					in.String("bucket"), in.Target.Account)
@@ -59,8 +59,8 @@ func s3Actions() []Spec {
 			Name: "s3.make-acl-private",
 			Description: "Remove the grants of a bucket's ACL to the AllUsers and AuthenticatedUsers groups, " +
 				"keeping every other grant; a bucket whose ACLs are disabled (BucketOwnerEnforced) has nothing to remove.",
-			Params:     []Param{bucketParam},
-			Operations: []string{"s3:GetBucketAcl", "s3:PutBucketAcl"},
+			Params: []Param{bucketParam},
+			Reads:  []string{"s3:GetBucketAcl"}, Writes: []string{"s3:PutBucketAcl"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("remove the AllUsers and AuthenticatedUsers grants from the ACL of bucket %s in account %s",
 					in.String("bucket"), in.Target.Account)
@@ -80,7 +80,7 @@ func s3Actions() []Spec {
 			},
 			// The API operations are GetPublicAccessBlock and
 			// PutPublicAccessBlock; IAM and CloudTrail name them as below.
-			Operations: []string{"s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"},
+			Reads: []string{"s3:GetBucketPublicAccessBlock"}, Writes: []string{"s3:PutBucketPublicAccessBlock"},
 			Describe: func(in Input) string {
 				want := wantedBlock(in)
 				return fmt.Sprintf("turn on %s of bucket %s in account %s", joinOr(want.on(), ", ", "no Block Public Access setting"), in.String("bucket"), in.Target.Account)

@@ -44,7 +44,7 @@ func securityHubActions() []Spec {
 				{Name: "in_account", Type: String, Default: InTargetAccount,
 					Description: "whose Security Hub holds the finding: \"target\" (the finding's account, through the assumed role) or \"central\" (rectify's own account, the organization's Security Hub administrator)"},
 			},
-			Operations: []string{"securityhub:GetFindings", "securityhub:BatchUpdateFindings"},
+			Reads: []string{"securityhub:GetFindings"}, Writes: []string{"securityhub:BatchUpdateFindings"},
 			Describe: func(in Input) string {
 				where := in.Target.Account + "/" + in.Target.Region
 				if in.String("in_account") == InCentralAccount {

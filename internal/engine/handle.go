@@ -388,7 +388,7 @@ func (e *Engine) plan(c candidate) []PlannedStep {
 		ps := PlannedStep{ID: st.ID, Action: st.Action}
 		spec := st.Spec()
 		if spec != nil {
-			ps.Permissions = append(append([]string(nil), spec.Operations...), spec.ExtraPermissions...)
+			ps.Permissions = spec.Permissions()
 		}
 		if ok, err := st.ShouldRun(c.vars); err != nil {
 			ps.Skipped = "condition cannot be decided before earlier steps run: " + err.Error()

@@ -61,7 +61,7 @@ func newEnv(t testing.TB) *env {
 		Name:        "test.touch",
 		Description: "Touch a thing.",
 		Params:      []action.Param{{Name: "name", Type: action.String, Required: true}},
-		Operations:  []string{"test:Touch"},
+		Writes:      []string{"test:Touch"},
 		Run: func(_ context.Context, in action.Input) (action.Result, error) {
 			name := in.String("name")
 			switch name {

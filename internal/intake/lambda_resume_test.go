@@ -51,7 +51,7 @@ func newAwaitEnv(t *testing.T) *awaitEnv {
 		Name:        "test.await",
 		Description: "Wait for a thing.",
 		Params:      []action.Param{{Name: "name", Type: action.String, Required: true}},
-		Operations:  []string{"test:Await"},
+		Reads:       []string{"test:Await"},
 		Run: func(_ context.Context, in action.Input) (action.Result, error) {
 			name := in.String("name")
 			e.mu.Lock()

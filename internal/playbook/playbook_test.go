@@ -23,7 +23,7 @@ func testRegistry(t testing.TB) *action.Registry {
 	t.Helper()
 	r := action.NewRegistry()
 	for _, s := range []action.Spec{
-		{Name: "iam.delete-access-key", Operations: []string{"iam:DeleteAccessKey"}, Run: noop, Params: []action.Param{
+		{Name: "iam.delete-access-key", Writes: []string{"iam:DeleteAccessKey"}, Run: noop, Params: []action.Param{
 			{Name: "user_name", Type: action.String, Required: true},
 			{Name: "access_key_id", Type: action.String, Required: true},
 		}},

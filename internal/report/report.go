@@ -256,7 +256,7 @@ func writeSteps(w io.Writer, name string, steps []*playbook.Step) {
 			fmt.Fprintf(w, "    retry: %d attempts, backoff %s\n", s.Retry.Attempts, s.Retry.Backoff)
 		}
 		if spec := s.Spec(); spec != nil {
-			fmt.Fprintf(w, "    permissions: %s\n", strings.Join(append(append([]string(nil), spec.Operations...), spec.ExtraPermissions...), ", "))
+			fmt.Fprintf(w, "    permissions: %s\n", strings.Join(spec.Permissions(), ", "))
 		}
 	}
 }
