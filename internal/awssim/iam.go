@@ -932,7 +932,7 @@ func (svc *iamService) authorize(c *call) error {
 	case "AssumedRole":
 		r := acct.Roles[c.caller.RoleName]
 		if r == nil {
-			return errAccessDenied("User: %s is not authorized to perform: %s:%s because the role no longer exists", c.caller.ARN, c.def.prefix(), c.op)
+			return errAccessDenied("User: %s is not authorized to perform: %s because the role no longer exists", c.caller.ARN, c.def.iamAction(c.op))
 		}
 		inline, attached = r.Inline, r.Attached
 	case "IAMUser":
@@ -953,7 +953,7 @@ func (svc *iamService) authorize(c *call) error {
 			docs = append(docs, p.Document)
 		}
 	}
-	action := c.def.prefix() + ":" + c.op
+	action := c.def.iamAction(c.op)
 	if deny, _ := explicitDeny(docs, action, c.caller, c.now); deny {
 		return errAccessDenied("User: %s is not authorized to perform: %s with an explicit deny in an identity-based policy", c.caller.ARN, action)
 	}

@@ -52,6 +52,11 @@ type serviceDef struct {
 	// Ops names the operations Route serves, for Operations.
 	Ops []string
 
+	// IAMAction returns the IAM action an operation needs, for services
+	// whose actions are not named after their operations (API Gateway's
+	// are its HTTP methods, "apigateway:PATCH"); nil means
+	// Prefix:Operation.
+	IAMAction func(op string) string
 	// ReadOnly reports whether op changes nothing; nil means by name
 	// (Get, List, Describe, Lookup, Head, Search, Query, Scan, BatchGet).
 	ReadOnly func(op string) bool
@@ -138,6 +143,14 @@ func (def *serviceDef) prefix() string {
 	return def.Name
 }
 
+// iamAction returns the IAM action an operation of the service needs.
+func (def *serviceDef) iamAction(op string) string {
+	if def.IAMAction != nil {
+		return def.IAMAction(op)
+	}
+	return def.prefix() + ":" + op
+}
+
 func (def *serviceDef) signingName() string {
 	if def.SigningName != "" {
 		return def.SigningName
@@ -158,27 +171,25 @@ func (def *serviceDef) readOnly(op string) bool {
 	return false
 }
 
-// Operations lists every operation the Server serves, as "service:Operation"
-// with the IAM action prefix (e.g. "iam:DeleteAccessKey"), sorted. REST
-// services served by a Route function list the operations named in their
-// Ops.
+// Operations lists the IAM action of every operation the Server serves
+// (e.g. "iam:DeleteAccessKey"), sorted. REST services served by a Route
+// function list the operations named in their Ops.
 func (s *Server) Operations() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
 	for _, def := range s.services {
-		p := def.prefix()
 		for op := range def.Query {
-			out = append(out, p+":"+op)
+			out = append(out, def.iamAction(op))
 		}
 		for op := range def.JSON {
-			out = append(out, p+":"+op)
+			out = append(out, def.iamAction(op))
 		}
 		for _, rt := range def.REST {
-			out = append(out, p+":"+rt.Op)
+			out = append(out, def.iamAction(rt.Op))
 		}
 		for _, op := range def.Ops {
-			out = append(out, p+":"+op)
+			out = append(out, def.iamAction(op))
 		}
 	}
 	return sortedUnique(out)
