@@ -130,6 +130,11 @@ func TestAssumeRoleAcrossAccounts(t *testing.T) {
 		AssumeRolePolicyDocument: aws.String(trustPolicy(central, "s3cr3t-ext"))}); err != nil {
 		t.Fatalf("CreateRole: %v", err)
 	}
+	roleARN := "arn:aws:iam::" + member + ":role/rectify-remediation"
+	if _, err := memberIAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("rectify-remediation"), PolicyName: aws.String("read-self"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"` + roleARN + `"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	role, err := memberIAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("rectify-remediation")})
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +143,6 @@ func TestAssumeRoleAcrossAccounts(t *testing.T) {
 	if !strings.Contains(doc, "s3cr3t-ext") {
 		t.Errorf("trust policy not returned URL-encoded as IAM does: %s", aws.ToString(role.Role.AssumeRolePolicyDocument))
 	}
-	roleARN := "arn:aws:iam::" + member + ":role/rectify-remediation"
 	centralSTS := sts.NewFromConfig(sim.Config(""))
 
 	tests := []struct {
@@ -212,6 +216,10 @@ func TestExpiredSessionAndRevokedSessions(t *testing.T) {
 	out, err := sts.NewFromConfig(sim.Config("")).AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn: aws.String("arn:aws:iam::" + awssim.DefaultAccount + ":role/app"), RoleSessionName: aws.String("s1"), DurationSeconds: aws.Int32(900)})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adm.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("list-users"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
 	cr := out.Credentials

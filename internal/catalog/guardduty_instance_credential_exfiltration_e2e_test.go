@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/rectify-dev/rectify/internal/action"
+	"github.com/rectify-dev/rectify/internal/permission"
 	"github.com/rectify-dev/rectify/internal/store"
 )
 
@@ -37,6 +38,11 @@ func TestGuardDutyInstanceCredentialExfiltration(t *testing.T) {
 	if _, err := miam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("WebServerRole"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
 		t.Fatal(err)
 	}
+	listBuckets, err := permission.Document([]string{"s3:ListAllMyBuckets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.allow(t, member, "WebServerRole", listBuckets)
 	// The instance's session, which was stolen; it works before rectify acts.
 	stolen := assumeRole(t, h, "WebServerRole")
 	if _, err := s3.NewFromConfig(stolen).ListBuckets(ctx, &s3.ListBucketsInput{}); err != nil {

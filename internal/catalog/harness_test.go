@@ -13,10 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/rectify-dev/rectify/internal/action"
 	"github.com/rectify-dev/rectify/internal/app"
 	"github.com/rectify-dev/rectify/internal/awssim"
 	"github.com/rectify-dev/rectify/internal/catalog"
 	"github.com/rectify-dev/rectify/internal/config"
+	"github.com/rectify-dev/rectify/internal/permission"
 )
 
 // The end-to-end tests of the built-in playbooks run rectify as a user
@@ -30,13 +32,25 @@ const member = "444455556666"
 type harness struct {
 	sim   *awssim.Server
 	topic string // the security team's SNS topic in the central account
+	// policy is the identity policy of the remediation roles memberRole
+	// creates.
+	policy permission.Policy
 }
 
+// newHarness starts a simulated organization whose remediation role in the
+// member account may do what every built-in action needs (builtinPolicy).
 func newHarness(t *testing.T, opts ...func(*awssim.Options)) *harness {
+	t.Helper()
+	return newHarnessWithPolicy(t, builtinPolicy(t), opts...)
+}
+
+// newHarnessWithPolicy starts a simulated organization whose remediation
+// roles have policy as their only identity policy.
+func newHarnessWithPolicy(t *testing.T, policy permission.Policy, opts ...func(*awssim.Options)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	sim := awssim.Start(t, opts...)
-	h := &harness{sim: sim}
+	h := &harness{sim: sim, policy: policy}
 	h.memberRole(t, member)
 	out, err := sns.NewFromConfig(sim.Config("")).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("security")})
 	if err != nil {
@@ -46,14 +60,45 @@ func newHarness(t *testing.T, opts ...func(*awssim.Options)) *harness {
 	return h
 }
 
+// builtinPolicy is the policy derived from the permissions of every
+// built-in action.
+func builtinPolicy(t *testing.T) permission.Policy {
+	t.Helper()
+	reg, err := action.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	perms, err := reg.Permissions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := permission.Document(perms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // memberRole creates rectify's remediation role in account, trusting the
-// central account with the external ID org-ext-id.
+// central account with the external ID org-ext-id, with the harness's
+// policy.
 func (h *harness) memberRole(t *testing.T, account string) {
 	t.Helper()
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
 		awssim.DefaultAccount + `:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"org-ext-id"}}}]}`
 	_, err := iam.NewFromConfig(h.sim.Config(account)).CreateRole(context.Background(), &iam.CreateRoleInput{
 		RoleName: aws.String("rectify-remediation"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.allow(t, account, "rectify-remediation", h.policy)
+}
+
+// allow sets policy as the inline policy "rectify" of role in account.
+func (h *harness) allow(t *testing.T, account, role string, policy permission.Policy) {
+	t.Helper()
+	_, err := iam.NewFromConfig(h.sim.Config(account)).PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{
+		RoleName: aws.String(role), PolicyName: aws.String("rectify"), PolicyDocument: aws.String(policy.JSON())})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,6 +64,7 @@ func TestOrganizationAccountsRolesAndOwners(t *testing.T) {
 	paymentsTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + central +
 		`:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"payments-ext-id"}}}]}`
 	createRole(t, h, payments, "PaymentsRemediation", paymentsTrust)
+	h.allow(t, payments, "PaymentsRemediation", h.policy)
 	h.memberRole(t, sandbox)
 	instanceTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 	for _, acct := range []string{member, payments, sandbox} {
@@ -133,7 +134,8 @@ notify:
 		var by []string
 		for _, region := range []string{"us-east-1", "eu-west-1"} {
 			for _, r := range h.sim.Trail(c.account, region) {
-				if r.EventName == "PutRolePolicy" {
+				// The account's root set up the roles' own policies.
+				if r.EventName == "PutRolePolicy" && r.UserIdentity.Type != "Root" {
 					by = append(by, r.UserIdentity.ARN)
 				}
 			}

@@ -49,6 +49,13 @@ func setup(t *testing.T) *awssim.Server {
 	if err != nil {
 		t.Fatalf("CreateRole: %v", err)
 	}
+	_, err = iam.NewFromConfig(sim.Config(member)).PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+		RoleName: aws.String(roleName), PolicyName: aws.String("list-roles"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}`),
+	})
+	if err != nil {
+		t.Fatalf("PutRolePolicy: %v", err)
+	}
 	return sim
 }
 

@@ -27,6 +27,12 @@ func credentialExfiltrationScenario() Scenario {
 				AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
 				return nil, "", err
 			}
+			// The instance's role may list the account's buckets.
+			policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`
+			if _, err := iam.NewFromConfig(o.Sim.Config(Member)).PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role),
+				PolicyName: aws.String("list-buckets"), PolicyDocument: aws.String(policy)}); err != nil {
+				return nil, "", err
+			}
 			// The instance's session, copied off the instance.
 			out, err := sts.NewFromConfig(o.Sim.Config(Member)).AssumeRole(ctx, &sts.AssumeRoleInput{
 				RoleArn: aws.String("arn:aws:iam::" + Member + ":role/" + role), RoleSessionName: aws.String("i-0a1b2c3d4e5f60718")})

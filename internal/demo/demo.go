@@ -29,11 +29,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/rectify-dev/rectify/internal/action"
 	"github.com/rectify-dev/rectify/internal/app"
 	"github.com/rectify-dev/rectify/internal/awssim"
 	"github.com/rectify-dev/rectify/internal/catalog"
 	"github.com/rectify-dev/rectify/internal/config"
 	"github.com/rectify-dev/rectify/internal/engine"
+	"github.com/rectify-dev/rectify/internal/permission"
 	"github.com/rectify-dev/rectify/internal/store"
 )
 
@@ -156,7 +158,8 @@ func Run(ctx context.Context, w io.Writer, opts Options) error {
 
 	fmt.Fprintf(w, "rectify demo\n============\n\n")
 	fmt.Fprintf(w, "AWS simulator at %s: central security account %s runs rectify;\n", sim.URL, sim.Account())
-	fmt.Fprintf(w, "member account %s trusts it through the role rectify-remediation (ExternalId).\n", Member)
+	fmt.Fprintf(w, "member account %s trusts it through the role rectify-remediation (ExternalId), whose policy\n", Member)
+	fmt.Fprintf(w, "allows the permissions the built-in actions declare, and nothing else.\n")
 	fmt.Fprintf(w, "State: %s. Playbooks enabled: %s.\n", db, strings.Join(a.Engine.Playbooks(), ", "))
 
 	var summary []outcome
@@ -178,9 +181,18 @@ func Run(ctx context.Context, w io.Writer, opts Options) error {
 func (o *Org) setup(ctx context.Context) error {
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
 		o.Sim.Account() + `:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"demo-external-id"}}}]}`
-	if _, err := iam.NewFromConfig(o.Sim.Config(Member)).CreateRole(ctx, &iam.CreateRoleInput{
+	memberIAM := iam.NewFromConfig(o.Sim.Config(Member))
+	if _, err := memberIAM.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName: aws.String("rectify-remediation"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
 		return err
+	}
+	policy, err := remediationPolicy()
+	if err != nil {
+		return err
+	}
+	if _, err := memberIAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("rectify-remediation"),
+		PolicyName: aws.String("rectify"), PolicyDocument: aws.String(policy.JSON())}); err != nil {
+		return fmt.Errorf("policy of the remediation role: %w", err)
 	}
 	out, err := sns.NewFromConfig(o.Sim.Config("")).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("security-team")})
 	if err != nil {
@@ -188,6 +200,21 @@ func (o *Org) setup(ctx context.Context) error {
 	}
 	o.Topic = aws.ToString(out.TopicArn)
 	return nil
+}
+
+// remediationPolicy is the identity policy of the member account's
+// remediation role: every permission the built-in actions declare, as
+// rectify derives it.
+func remediationPolicy() (permission.Policy, error) {
+	reg, err := action.Builtin()
+	if err != nil {
+		return permission.Policy{}, err
+	}
+	perms, err := reg.Permissions()
+	if err != nil {
+		return permission.Policy{}, err
+	}
+	return permission.Document(perms)
 }
 
 // rectify assembles rectify for the organization.

@@ -21,6 +21,7 @@ import (
 	"github.com/rectify-dev/rectify/internal/engine"
 	"github.com/rectify-dev/rectify/internal/notify"
 	"github.com/rectify-dev/rectify/internal/pattern"
+	"github.com/rectify-dev/rectify/internal/permission"
 	"github.com/rectify-dev/rectify/internal/playbook"
 	"github.com/rectify-dev/rectify/internal/store"
 	"github.com/rectify-dev/rectify/internal/store/sqlite"
@@ -228,8 +229,26 @@ func TestExposedKeyInMemberAccountAssumesRole(t *testing.T) {
 	e := newEnv(t)
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + awssim.DefaultAccount +
 		`:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"ext-123"}}}]}`
-	if _, err := iam.NewFromConfig(e.sim.Config(member)).CreateRole(ctx, &iam.CreateRoleInput{
+	memberIAM := iam.NewFromConfig(e.sim.Config(member))
+	if _, err := memberIAM.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName: aws.String("rectify-remediation"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	// The role may do exactly what the playbook's actions declare.
+	reg, err := action.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	perms, err := reg.Permissions("iam.deactivate-access-key", "iam.delete-access-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, err := permission.Document(perms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := memberIAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("rectify-remediation"),
+		PolicyName: aws.String("rectify"), PolicyDocument: aws.String(policy.JSON())}); err != nil {
 		t.Fatal(err)
 	}
 	e.cloud = cloud.Options{RoleName: "rectify-remediation", ExternalID: "ext-123"}
