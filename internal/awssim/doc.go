@@ -17,6 +17,50 @@
 // credentials from STS AssumeRole. Unknown keys and bad signatures are
 // refused with the codes AWS uses.
 //
+// # Authorization
+//
+// Every call is authorized as IAM authorizes it with identity-based
+// policies, per account (authz.go). An account's administrator keys are
+// its root user and may do everything. An IAM user or an assumed-role
+// session needs a statement that allows the call's IAM action (Action or
+// NotAction, with * and ? wildcards, case-insensitive) on each resource
+// the call acts on (Resource or NotResource: "*" or ARN patterns), whose
+// conditions hold, in its identity policies — the inline and managed
+// policies of its role, or of the user and the user's groups — and no
+// statement that denies it: an explicit Deny wins. A few AWS managed
+// policies are known by ARN (AdministratorAccess, PowerUserAccess,
+// ReadOnlyAccess and others, approximated; see awsManagedPolicy); other AWS
+// managed policies allow nothing. Conditions may use the operators String*,
+// Arn*, Date* and Null, with IfExists and ForAnyValue:/ForAllValues:, on the
+// keys aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType,
+// aws:username, aws:userid, aws:RequestedRegion, aws:TokenIssueTime,
+// aws:CurrentTime, aws:EpochTime, sts:ExternalId and ec2:CreateAction; a
+// statement using another key or operator does not apply, and a refusal
+// says so.
+//
+// The simulator derives the ARNs of the resources a call acts on from its
+// request (resources.go lists which operations name which resources);
+// operations whose IAM action names no resource need Resource "*". When
+// it cannot name a call's resource, only statements with Resource "*"
+// allow it, a Deny naming any resource refuses it, and the refusal says
+// why. Implied permissions are checked as AWS checks them: an EC2 call
+// that tags what it creates (TagSpecifications) also needs ec2:CreateTags
+// on it, with ec2:CreateAction set to the call. A refused call is answered
+// with each service's code and message ("User: ARN is not authorized to
+// perform: iam:DeleteAccessKey on resource: ARN because no identity-based
+// policy allows the iam:DeleteAccessKey action"): AccessDenied (IAM, STS,
+// RDS, S3; HTTP 403), UnauthorizedOperation (EC2, 403), AuthorizationError
+// (SNS, 403), AccessDeniedException (REST-JSON services, 403; other JSON
+// services, 400), and AccessDenied for SQS (403, through its
+// query-compatible error header). Parsed policy documents are cached by
+// their text.
+//
+// Not modeled: resource-based policies (bucket, topic, queue, key and
+// function policies neither allow nor deny; a role's trust policy is
+// checked by AssumeRole, and within an account one that names the caller
+// allows sts:AssumeRole on its own), permissions boundaries, session
+// policies, service control policies and policy variables.
+//
 // # State
 //
 // Each service keeps its own state per account (global services such as IAM)

@@ -87,6 +87,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(c, s.unknownOperation(c))
 		return
 	}
+	c.values = values
 
 	if ferr := s.applyFaults(r.Context(), def.Name, c.op); ferr != nil {
 		c.requestID = s.requestID()

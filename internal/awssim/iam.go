@@ -10,18 +10,22 @@ import (
 	"time"
 )
 
-// IAM: users, access keys, roles, inline and managed policies, the account
-// password policy. IAM is global: one state per account.
+// IAM: users, access keys, groups, roles, inline and managed policies, the
+// account password policy. IAM is global: one state per account. The
+// identity policies it holds are enforced on every call (see authz.go).
 
 const iamXMLNS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
 type iamService struct {
 	s        *Server
 	accounts map[string]*iamAccount
+	// docs caches parsed policy documents by their text.
+	docs map[string]parsedPolicy
 }
 
 type iamAccount struct {
 	Users          map[string]*iamUser
+	Groups         map[string]*iamGroup
 	Roles          map[string]*iamRole
 	Policies       map[string]*iamPolicy // by ARN
 	PasswordPolicy *iamPasswordPolicy
@@ -42,6 +46,24 @@ type iamAccessKey struct {
 	LastUsed           time.Time
 	LastService        string
 	LastRegion         string
+}
+
+type iamGroup struct {
+	Name, ID, ARN, Path string
+	Created             time.Time
+	Inline              map[string]string
+	Attached            []string
+	Users               []string // member user names
+}
+
+// hasMember reports whether the user named user is in g.
+func (g *iamGroup) hasMember(user string) bool {
+	for _, u := range g.Users {
+		if u == user {
+			return true
+		}
+	}
+	return false
 }
 
 type iamRole struct {
@@ -83,11 +105,14 @@ func (svc *iamService) account(id string) *iamAccount {
 		a = &iamAccount{Users: map[string]*iamUser{}, Roles: map[string]*iamRole{}, Policies: map[string]*iamPolicy{}}
 		svc.accounts[id] = a
 	}
+	if a.Groups == nil {
+		a.Groups = map[string]*iamGroup{}
+	}
 	return a
 }
 
 func newIAM(s *Server) (*iamService, *serviceDef) {
-	svc := &iamService{s: s, accounts: map[string]*iamAccount{}}
+	svc := &iamService{s: s, accounts: map[string]*iamAccount{}, docs: map[string]parsedPolicy{}}
 	def := &serviceDef{
 		Name: "iam", EventSource: "iam.amazonaws.com", Protocol: protoQuery, XMLNS: iamXMLNS, Global: true,
 		State: &svc.accounts, Restored: svc.restored,
@@ -97,6 +122,20 @@ func newIAM(s *Server) (*iamService, *serviceDef) {
 			"ListUsers":                   svc.listUsers,
 			"DeleteUser":                  svc.deleteUser,
 			"TagUser":                     svc.tagUser,
+			"CreateGroup":                 svc.createGroup,
+			"GetGroup":                    svc.getGroup,
+			"ListGroups":                  svc.listGroups,
+			"DeleteGroup":                 svc.deleteGroup,
+			"AddUserToGroup":              svc.addUserToGroup,
+			"RemoveUserFromGroup":         svc.removeUserFromGroup,
+			"ListGroupsForUser":           svc.listGroupsForUser,
+			"PutGroupPolicy":              svc.putGroupPolicy,
+			"GetGroupPolicy":              svc.getGroupPolicy,
+			"ListGroupPolicies":           svc.listGroupPolicies,
+			"DeleteGroupPolicy":           svc.deleteGroupPolicy,
+			"AttachGroupPolicy":           svc.attachGroupPolicy,
+			"DetachGroupPolicy":           svc.detachGroupPolicy,
+			"ListAttachedGroupPolicies":   svc.listAttachedGroupPolicies,
 			"CreateAccessKey":             svc.createAccessKey,
 			"ListAccessKeys":              svc.listAccessKeys,
 			"UpdateAccessKey":             svc.updateAccessKey,
@@ -261,6 +300,11 @@ func (svc *iamService) deleteUser(c *call, in url.Values) (any, error) {
 	}
 	if len(u.Keys) > 0 || len(u.Inline) > 0 || len(u.Attached) > 0 {
 		return nil, errDeleteConflict("Cannot delete entity, must delete access keys and policies first.")
+	}
+	for _, g := range svc.account(c.Account()).Groups {
+		if g.hasMember(u.Name) {
+			return nil, errDeleteConflict("Cannot delete entity, must remove users from group first.")
+		}
 	}
 	delete(svc.account(c.Account()).Users, u.Name)
 	return nil, nil
@@ -490,6 +534,23 @@ func policyDocument(in url.Values, param string) (string, error) {
 	return doc, nil
 }
 
+// identityPolicyDocument returns the identity policy document in param,
+// refusing one IAM would refuse.
+func identityPolicyDocument(in url.Values, param string) (string, error) {
+	doc, err := required(in, param)
+	if err != nil {
+		return "", err
+	}
+	p, perr := parsePolicy(doc)
+	if perr == nil {
+		perr = checkIdentityPolicy(p)
+	}
+	if perr != nil {
+		return "", errorf(http.StatusBadRequest, "MalformedPolicyDocument", "%v", perr)
+	}
+	return doc, nil
+}
+
 func (svc *iamService) createRole(c *call, in url.Values) (any, error) {
 	name, err := iamName(in, "RoleName")
 	if err != nil {
@@ -573,7 +634,7 @@ func putInline(m map[string]string, in url.Values) error {
 	if err != nil {
 		return err
 	}
-	doc, err := policyDocument(in, "PolicyDocument")
+	doc, err := identityPolicyDocument(in, "PolicyDocument")
 	if err != nil {
 		return err
 	}
@@ -704,7 +765,7 @@ func (svc *iamService) createPolicy(c *call, in url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := policyDocument(in, "PolicyDocument")
+	doc, err := identityPolicyDocument(in, "PolicyDocument")
 	if err != nil {
 		return nil, err
 	}
@@ -722,7 +783,9 @@ func (svc *iamService) createPolicy(c *call, in url.Values) (any, error) {
 }
 
 // policy returns a customer managed policy of the caller's account, or an
-// AWS managed policy (arn:aws:iam::aws:policy/...), which always exists.
+// AWS managed policy (arn:aws:iam::aws:policy/...), which always exists:
+// with the document the simulator evaluates for the ones it knows
+// (awsManagedPolicy), else with no statement.
 func (svc *iamService) policy(c *call, arn string) (*iamPolicy, error) {
 	if arn == "" {
 		return nil, errMissingParameter("PolicyArn")
@@ -732,7 +795,11 @@ func (svc *iamService) policy(c *call, arn string) (*iamPolicy, error) {
 	}
 	if strings.Contains(arn, ":iam::aws:policy/") {
 		name := arn[strings.LastIndexByte(arn, '/')+1:]
-		return &iamPolicy{Name: name, ID: "ANPAAWSMANAGED" + strings.ToUpper(name), ARN: arn, Path: "/", Document: `{"Version":"2012-10-17","Statement":[]}`}, nil
+		doc, ok := awsManagedPolicy(arn)
+		if !ok {
+			doc = `{"Version":"2012-10-17","Statement":[]}`
+		}
+		return &iamPolicy{Name: name, ID: "ANPAAWSMANAGED" + strings.ToUpper(name), ARN: arn, Path: "/", Document: doc}, nil
 	}
 	return nil, errNoSuchEntity("Policy %s does not exist or is not attachable.", arn)
 }
@@ -916,46 +983,197 @@ func (svc *iamService) deletePasswordPolicy(c *call, in url.Values) (any, error)
 	return nil, nil
 }
 
-// --- authorization ---
+// --- groups ---
 
-// authorize refuses a call that an explicit Deny in the caller's identity
-// policies (inline or customer managed) covers, e.g. the deny on tokens
-// issued before a time that revokes a role's active sessions.
-func (svc *iamService) authorize(c *call) error {
-	acct := svc.accounts[c.caller.Account]
-	if acct == nil {
-		return nil
+type xmlGroup struct {
+	Path       string `xml:"Path"`
+	GroupName  string `xml:"GroupName"`
+	GroupID    string `xml:"GroupId"`
+	Arn        string `xml:"Arn"`
+	CreateDate string `xml:"CreateDate"`
+}
+
+func (g *iamGroup) xml() xmlGroup {
+	return xmlGroup{g.Path, g.Name, g.ID, g.ARN, isoTime(g.Created)}
+}
+
+func (svc *iamService) group(c *call, name string) (*iamGroup, error) {
+	if name == "" {
+		return nil, errMissingParameter("GroupName")
 	}
-	var inline map[string]string
-	var attached []string
-	switch c.caller.Type {
-	case "AssumedRole":
-		r := acct.Roles[c.caller.RoleName]
-		if r == nil {
-			return errAccessDenied("User: %s is not authorized to perform: %s because the role no longer exists", c.caller.ARN, c.def.iamAction(c.op))
+	g := svc.account(c.Account()).Groups[name]
+	if g == nil {
+		return nil, errNoSuchEntity("The group with name %s cannot be found.", name)
+	}
+	return g, nil
+}
+
+func (svc *iamService) createGroup(c *call, in url.Values) (any, error) {
+	name, err := iamName(in, "GroupName")
+	if err != nil {
+		return nil, err
+	}
+	acct := svc.account(c.Account())
+	if acct.Groups[name] != nil {
+		return nil, errEntityExists("Group with name %s already exists.", name)
+	}
+	p := iamPath(in)
+	g := &iamGroup{Name: name, ID: c.s.newKeyLocked("AGPA", 17), Path: p, Created: c.now, Inline: map[string]string{},
+		ARN: "arn:" + c.partition() + ":iam::" + c.Account() + ":group" + p + name}
+	acct.Groups[name] = g
+	return struct {
+		Group xmlGroup `xml:"Group"`
+	}{g.xml()}, nil
+}
+
+func (svc *iamService) getGroup(c *call, in url.Values) (any, error) {
+	g, err := svc.group(c, in.Get("GroupName"))
+	if err != nil {
+		return nil, err
+	}
+	acct := svc.account(c.Account())
+	var users []xmlUser
+	for _, name := range g.Users {
+		if u := acct.Users[name]; u != nil {
+			users = append(users, u.xml())
 		}
-		inline, attached = r.Inline, r.Attached
-	case "IAMUser":
-		u := acct.Users[c.caller.UserName]
-		if u == nil {
-			return nil
-		}
-		inline, attached = u.Inline, u.Attached
-	default:
-		return nil
 	}
-	var docs []string
-	for _, name := range sortedKeys(inline) {
-		docs = append(docs, inline[name])
-	}
-	for _, arn := range attached {
-		if p := acct.Policies[arn]; p != nil {
-			docs = append(docs, p.Document)
+	return struct {
+		Group       xmlGroup  `xml:"Group"`
+		Users       []xmlUser `xml:"Users>member"`
+		IsTruncated bool      `xml:"IsTruncated"`
+	}{g.xml(), users, false}, nil
+}
+
+func (svc *iamService) listGroups(c *call, in url.Values) (any, error) {
+	acct := svc.account(c.Account())
+	var out []xmlGroup
+	for _, name := range sortedKeys(acct.Groups) {
+		if g := acct.Groups[name]; strings.HasPrefix(g.Path, in.Get("PathPrefix")) {
+			out = append(out, g.xml())
 		}
 	}
-	action := c.def.iamAction(c.op)
-	if deny, _ := explicitDeny(docs, action, c.caller, c.now); deny {
-		return errAccessDenied("User: %s is not authorized to perform: %s with an explicit deny in an identity-based policy", c.caller.ARN, action)
+	return struct {
+		Groups      []xmlGroup `xml:"Groups>member"`
+		IsTruncated bool       `xml:"IsTruncated"`
+	}{out, false}, nil
+}
+
+func (svc *iamService) deleteGroup(c *call, in url.Values) (any, error) {
+	g, err := svc.group(c, in.Get("GroupName"))
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if len(g.Users) > 0 || len(g.Inline) > 0 || len(g.Attached) > 0 {
+		return nil, errDeleteConflict("Cannot delete entity, must remove users and policies from the group first.")
+	}
+	delete(svc.account(c.Account()).Groups, g.Name)
+	return nil, nil
+}
+
+func (svc *iamService) addUserToGroup(c *call, in url.Values) (any, error) {
+	g, err := svc.group(c, in.Get("GroupName"))
+	if err != nil {
+		return nil, err
+	}
+	u, err := svc.user(c, in.Get("UserName"))
+	if err != nil {
+		return nil, err
+	}
+	if !g.hasMember(u.Name) {
+		g.Users = append(g.Users, u.Name)
+	}
+	return nil, nil
+}
+
+func (svc *iamService) removeUserFromGroup(c *call, in url.Values) (any, error) {
+	g, err := svc.group(c, in.Get("GroupName"))
+	if err != nil {
+		return nil, err
+	}
+	u, err := svc.user(c, in.Get("UserName"))
+	if err != nil {
+		return nil, err
+	}
+	for i, name := range g.Users {
+		if name == u.Name {
+			g.Users = append(g.Users[:i:i], g.Users[i+1:]...)
+			return nil, nil
+		}
+	}
+	return nil, errNoSuchEntity("The user with name %s is not in the group %s.", u.Name, g.Name)
+}
+
+func (svc *iamService) listGroupsForUser(c *call, in url.Values) (any, error) {
+	u, err := svc.user(c, in.Get("UserName"))
+	if err != nil {
+		return nil, err
+	}
+	acct := svc.account(c.Account())
+	var out []xmlGroup
+	for _, name := range sortedKeys(acct.Groups) {
+		if g := acct.Groups[name]; g.hasMember(u.Name) {
+			out = append(out, g.xml())
+		}
+	}
+	return struct {
+		Groups      []xmlGroup `xml:"Groups>member"`
+		IsTruncated bool       `xml:"IsTruncated"`
+	}{out, false}, nil
+}
+
+func (svc *iamService) putGroupPolicy(c *call, in url.Values) (any, error) {
+	g, err := svc.group(c, in.Get("GroupName"))
+	if err != nil {
+		return nil, err
+	}
+	return nil, putInline(g.Inline, in)
+}
+
+func (svc *iamService) getGroupPolicy(c *call, in url.Values) (any, error) {
+	g, err := svc.group(c, in.Get("GroupName"))
+	if err != nil {
+		return nil, err
+	}
+	return getInline(g.Inline, in, "group", "GroupName", g.Name)
+}
+
+func (svc *iamService) listGroupPolicies(c *call, in url.Values) (any, error) {
+	g, err := svc.group(c, in.Get("GroupName"))
+	if err != nil {
+		return nil, err
+	}
+	return listInline(g.Inline), nil
+}
+
+func (svc *iamService) deleteGroupPolicy(c *call, in url.Values) (any, error) {
+	g, err := svc.group(c, in.Get("GroupName"))
+	if err != nil {
+		return nil, err
+	}
+	return nil, deleteInline(g.Inline, in)
+}
+
+func (svc *iamService) attachGroupPolicy(c *call, in url.Values) (any, error) {
+	g, err := svc.group(c, in.Get("GroupName"))
+	if err != nil {
+		return nil, err
+	}
+	return nil, svc.attach(c, &g.Attached, in.Get("PolicyArn"))
+}
+
+func (svc *iamService) detachGroupPolicy(c *call, in url.Values) (any, error) {
+	g, err := svc.group(c, in.Get("GroupName"))
+	if err != nil {
+		return nil, err
+	}
+	return nil, svc.detach(c, &g.Attached, in.Get("PolicyArn"))
+}
+
+func (svc *iamService) listAttachedGroupPolicies(c *call, in url.Values) (any, error) {
+	g, err := svc.group(c, in.Get("GroupName"))
+	if err != nil {
+		return nil, err
+	}
+	return svc.listAttached(c, g.Attached), nil
 }

@@ -54,9 +54,18 @@ type serviceDef struct {
 
 	// IAMAction returns the IAM action an operation needs, for services
 	// whose actions are not named after their operations (API Gateway's
-	// are its HTTP methods, "apigateway:PATCH"); nil means
+	// are its HTTP methods, "apigateway:PATCH"); nil means the renamings
+	// the simulator knows for the service (see renamedAction), else
 	// Prefix:Operation.
 	IAMAction func(op string) string
+	// Resources returns the ARNs of the resources a call acts on, which
+	// identity policies' Resource elements are matched against: anyResource
+	// for an operation whose IAM action names no resource, and ok false
+	// when the call's resource cannot be named. Nil means the simulator's
+	// table for the built-in services (see resources.go); the resources of
+	// a service in neither cannot be named, so only statements with
+	// Resource "*" allow its calls.
+	Resources func(c *call) (arns []string, ok bool)
 	// ReadOnly reports whether op changes nothing; nil means by name
 	// (Get, List, Describe, Lookup, Head, Search, Query, Scan, BatchGet).
 	ReadOnly func(op string) bool
@@ -148,6 +157,9 @@ func (def *serviceDef) iamAction(op string) string {
 	if def.IAMAction != nil {
 		return def.IAMAction(op)
 	}
+	if a, ok := renamedAction(def.Name, op); ok {
+		return def.prefix() + ":" + a
+	}
 	return def.prefix() + ":" + op
 }
 
@@ -219,6 +231,11 @@ type call struct {
 	requestID string
 	now       time.Time
 	vars      map[string]string // REST path variables
+	// values are the parameters of query-protocol requests.
+	values url.Values
+	// jsonIn is the decoded JSON body, once jsonParams decoded it.
+	jsonIn      map[string]any
+	jsonDecoded bool
 
 	// Filled by handlers for the activity log; see trail.go.
 	trailParams    any
