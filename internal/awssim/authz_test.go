@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
@@ -498,16 +499,42 @@ func TestImpliedCreateTags(t *testing.T) {
 	}
 }
 
-func TestRefusedCallsAreRecorded(t *testing.T) {
+func TestRefusedAndThrottledCallsAreRecorded(t *testing.T) {
 	ctx := context.Background()
 	sim := awssim.Start(t)
 	cfg := newUser(t, sim, awssim.DefaultAccount, "eve")
+	events := make(chan []byte, 10)
+	sim.Subscribe(func(ev []byte) { events <- ev })
 	_, err := iam.NewFromConfig(cfg).DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("eve")})
 	checkDenied(t, err, "AccessDenied", 403)
+
+	sim.SetFault("iam", "ListRoles", awssim.Fault{ThrottleRate: 1, Times: 1})
+	if _, err := iam.NewFromConfig(sim.Config("")).ListRoles(ctx, &iam.ListRolesInput{}); apiCode(err) != "Throttling" {
+		t.Fatalf("throttled ListRoles: %v", err)
+	}
 	recs := sim.Trail(awssim.DefaultAccount, "us-east-1")
-	denied := recs[len(recs)-1]
+	if len(recs) < 2 {
+		t.Fatalf("trail has %d records", len(recs))
+	}
+	denied, throttled := recs[len(recs)-2], recs[len(recs)-1]
 	if denied.EventName != "DeleteUser" || denied.ErrorCode != "AccessDenied" || !strings.Contains(denied.ErrorMessage, "iam:DeleteUser") ||
 		denied.UserIdentity.Type != "IAMUser" || denied.UserIdentity.UserName != "eve" {
 		t.Errorf("refused call recorded as %+v", denied)
+	}
+	if p, _ := denied.RequestParameters.(map[string]any); p["userName"] != "eve" {
+		t.Errorf("refused call's requestParameters = %v", denied.RequestParameters)
+	}
+	if throttled.EventName != "ListRoles" || throttled.ErrorCode != "Throttling" || throttled.ErrorMessage != "Rate exceeded" || throttled.UserIdentity.Type != "Root" {
+		t.Errorf("throttled call recorded as %+v", throttled)
+	}
+	// The refused DeleteUser is a mutating call: EventBridge receives it
+	// with its errorCode, as from CloudTrail.
+	select {
+	case ev := <-events:
+		if !strings.Contains(string(ev), `"eventName":"DeleteUser"`) || !strings.Contains(string(ev), `"errorCode":"AccessDenied"`) {
+			t.Errorf("event %s, want the refused DeleteUser with its errorCode", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the refused DeleteUser was not delivered as an event")
 	}
 }

@@ -72,15 +72,24 @@
 // # Activity log
 //
 // Every call the simulator serves is recorded as a CloudTrail record, which
-// CloudTrail LookupEvents returns. Every mutating call is also delivered to
-// subscribers (Subscribe) as the EventBridge "AWS API Call via CloudTrail"
-// event AWS would send, so a scenario can start with a user's API call.
+// CloudTrail LookupEvents returns; calls refused for want of permission and
+// calls throttled or failed by an injected fault are recorded with their
+// errorCode and errorMessage, as CloudTrail records them. Every mutating
+// call is also delivered to subscribers (Subscribe) as the EventBridge "AWS
+// API Call via CloudTrail" event AWS would send, so a scenario can start
+// with a user's API call.
 //
 // # Faults
 //
 // SetFault injects latency, throttling (a rate, or a token bucket) and 5xx
 // errors per service and operation, answered with the throttling code each
-// real service uses so the SDK retries as it would against AWS.
+// real service uses so the SDK retries as it would against AWS. A token
+// bucket serves every caller, or each caller account and region on its own
+// (Fault.PerAccountRegion), as AWS's API rate limits do; SetAWSLikeLimits
+// installs a profile of AWS's documented limits with a chosen latency, for
+// benchmarks (see AWSLikeLimits for the numbers and their sources).
+// Fault.IgnoreWrites makes mutating calls answer as if they had succeeded
+// while changing nothing, to test that a change is verified.
 //
 // # S3 and S3 Control
 //

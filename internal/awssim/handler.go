@@ -89,9 +89,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.values = values
 
-	if ferr := s.applyFaults(r.Context(), def.Name, c.op); ferr != nil {
-		c.requestID = s.requestID()
-		s.writeError(c, ferr)
+	faults := s.applyFaults(r.Context(), c)
+	if faults.err != nil {
+		// A throttled or failed call is recorded, as CloudTrail does.
+		s.mu.Lock()
+		c.now = s.nowLocked()
+		c.requestID = s.newUUIDLocked()
+		event := s.recordLocked(c, values, faults.err)
+		subs := s.subs
+		s.mu.Unlock()
+		s.writeError(c, faults.err)
+		s.deliver(r, subs, event)
 		return
 	}
 
@@ -105,13 +113,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var status int
 	var herr error
 	if herr = s.authorizeLocked(c); herr == nil {
-		switch {
-		case qh != nil:
-			out, herr = qh(c, values)
-		case jh != nil:
-			out, herr = jh(c, body)
-		default:
-			status, out, herr = rh(c)
+		var restore func()
+		if faults.ignoreWrites {
+			restore, herr = s.holdStateLocked(def)
+		}
+		if herr == nil {
+			switch {
+			case qh != nil:
+				out, herr = qh(c, values)
+			case jh != nil:
+				out, herr = jh(c, body)
+			default:
+				status, out, herr = rh(c)
+			}
+		}
+		if restore != nil {
+			restore()
 		}
 	}
 	event := s.recordLocked(c, values, herr)
@@ -128,10 +145,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.writeResult(c, status, out)
 	}
-	if event != nil && !seeding(r) {
-		for _, f := range subs {
-			f(event)
-		}
+	s.deliver(r, subs, event)
+}
+
+// deliver hands a call's EventBridge event, if any, to the subscribers.
+func (s *Server) deliver(r *http.Request, subs []func([]byte), event []byte) {
+	if event == nil || seeding(r) {
+		return
+	}
+	for _, f := range subs {
+		f(event)
 	}
 }
 
