@@ -34,6 +34,7 @@ type iamUser struct {
 	Inline              map[string]string // policy name → document
 	Attached            []string          // policy ARNs
 	Keys                []*iamAccessKey
+	LoginProfile        *iamLoginProfile `json:",omitempty"` // iam_login.go
 }
 
 type iamAccessKey struct {
