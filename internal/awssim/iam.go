@@ -260,6 +260,9 @@ func (svc *iamService) deleteUser(c *call, in url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if u.LoginProfile != nil {
+		return nil, errDeleteConflict("Cannot delete entity, must delete login profile first.")
+	}
 	if len(u.Keys) > 0 || len(u.Inline) > 0 || len(u.Attached) > 0 {
 		return nil, errDeleteConflict("Cannot delete entity, must delete access keys and policies first.")
 	}

@@ -33,7 +33,7 @@ func TestIAMLoginProfile(t *testing.T) {
 		t.Errorf("second CreateLoginProfile: %v", err)
 	}
 	got, err := cli.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String("alice")})
-	if err != nil || !got.LoginProfile.CreateDate.Equal(sim.Now().Truncate(1e9)) && got.LoginProfile.CreateDate.IsZero() {
+	if err != nil || aws.ToString(got.LoginProfile.UserName) != "alice" || aws.ToTime(got.LoginProfile.CreateDate).IsZero() {
 		t.Errorf("GetLoginProfile = %+v, %v", got, err)
 	}
 	if _, err := cli.UpdateLoginProfile(ctx, &iam.UpdateLoginProfileInput{UserName: aws.String("alice"), PasswordResetRequired: aws.Bool(false)}); err != nil {
@@ -41,6 +41,9 @@ func TestIAMLoginProfile(t *testing.T) {
 	}
 	if got, err := cli.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String("alice")}); err != nil || got.LoginProfile.PasswordResetRequired {
 		t.Errorf("after UpdateLoginProfile: %+v, %v", got, err)
+	}
+	if _, err := cli.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("alice")}); apiCode(err) != "DeleteConflict" || !strings.Contains(err.Error(), "login profile") {
+		t.Errorf("DeleteUser with a login profile: %v", err)
 	}
 	if _, err := cli.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: aws.String("alice")}); err != nil {
 		t.Fatal(err)
@@ -50,6 +53,9 @@ func TestIAMLoginProfile(t *testing.T) {
 	}
 	if _, err := cli.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String("bob")}); apiCode(err) != "NoSuchEntity" || !strings.Contains(err.Error(), "user with name bob") {
 		t.Errorf("GetLoginProfile of a missing user: %v", err)
+	}
+	if _, err := cli.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("alice")}); err != nil {
+		t.Errorf("DeleteUser without a login profile: %v", err)
 	}
 	// The activity log never holds the password.
 	for _, r := range sim.Trail(awssim.DefaultAccount, "us-east-1") {

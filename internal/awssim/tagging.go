@@ -71,7 +71,10 @@ func (svc *taggingService) resources(c *call) []*taggedResource {
 	for _, def := range svc.s.services {
 		switch st := def.State.(type) {
 		case *ec2Service:
-			r := st.regionOf(account, region)
+			r := st.Regions[account+"/"+region]
+			if r == nil {
+				continue
+			}
 			for _, id := range r.taggableIDs() {
 				kind, _ := r.resourceType(id)
 				owner := account
