@@ -133,7 +133,7 @@ func TestRunPlanRuns(t *testing.T) {
 		t.Fatalf("plan exit %d:\n%s", code, out)
 	}
 	contains(t, "plan", out, "playbook ta-exposed-access-keys", "mode:   auto", "deactivate access key "+key,
-		"delete access key "+key, "IAM: iam:ListAccessKeys, iam:DeleteAccessKey", "cloudtrail:LookupEvents")
+		"delete access key "+key, "IAM: iam:DeleteAccessKey, iam:ListAccessKeys", "cloudtrail:LookupEvents")
 	if s := c.keyStatus(key); s != string(iamtypes.StatusTypeActive) {
 		t.Errorf("after plan the key is %s, want Active", s)
 	}

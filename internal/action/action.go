@@ -26,6 +26,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -169,6 +170,12 @@ func (in Input) StringList(name string) []string {
 	return l
 }
 
+// Ports returns the port list parameter name, or nil if it is absent.
+func (in Input) Ports(name string) []PortRange {
+	l, _ := in.Params[name].([]PortRange)
+	return l
+}
+
 // Map returns the map parameter name, or nil if it is absent.
 func (in Input) Map(name string) map[string]any {
 	m, _ := in.Params[name].(map[string]any)
@@ -267,6 +274,9 @@ func (s *Spec) Validate() error {
 	if s.Run == nil {
 		return fmt.Errorf("action %s: Run is nil", s.Name)
 	}
+	if len(s.Writes) > 0 && s.Verify == nil {
+		return fmt.Errorf("action %s: Verify is nil: an action that writes (%s) must re-read what it changed", s.Name, strings.Join(s.Writes, ", "))
+	}
 	seen := make(map[string]bool, len(s.Params))
 	for i, p := range s.Params {
 		if !paramNameRE.MatchString(p.Name) {
@@ -276,7 +286,7 @@ func (s *Spec) Validate() error {
 			return fmt.Errorf("action %s: param %s declared twice", s.Name, p.Name)
 		}
 		seen[p.Name] = true
-		if p.Type < String || p.Type > Any {
+		if p.Type < String || p.Type > lastType {
 			return fmt.Errorf("action %s: param %s: invalid type %d", s.Name, p.Name, int(p.Type))
 		}
 		if p.Default != nil {

@@ -97,6 +97,8 @@ func TestParamErrorNamesValue(t *testing.T) {
 
 func noop(context.Context, Input) (Result, error) { return Result{Outcome: NoOp}, nil }
 
+func verified(context.Context, Input, Result) error { return nil }
+
 func testSpec() Spec {
 	return Spec{
 		Name: "iam.delete-access-key",
@@ -108,6 +110,7 @@ func testSpec() Spec {
 		},
 		Writes: []string{"iam:DeleteAccessKey"},
 		Run:    noop,
+		Verify: verified,
 	}
 }
 
@@ -159,6 +162,7 @@ func TestSpecValidate(t *testing.T) {
 		{"upper", mod(func(s *Spec) { s.Name = "IAM.delete" }), "invalid name"},
 		{"trailing dash", mod(func(s *Spec) { s.Name = "iam.delete-" }), "invalid name"},
 		{"no run", mod(func(s *Spec) { s.Run = nil }), "Run is nil"},
+		{"writes without verify", mod(func(s *Spec) { s.Verify = nil }), "Verify is nil: an action that writes (iam:DeleteAccessKey) must re-read what it changed"},
 		{"param name", mod(func(s *Spec) { s.Params[0].Name = "UserName" }), `invalid name "UserName"`},
 		{"dup param", mod(func(s *Spec) { s.Params[1].Name = "user_name" }), "declared twice"},
 		{"param type", mod(func(s *Spec) { s.Params[0].Type = 0 }), "invalid type"},
@@ -179,16 +183,27 @@ func TestSpecValidate(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatalf("valid spec: %v", err)
 	}
+	// An action that only reads needs no Verify.
+	s.Writes, s.Reads, s.Verify = nil, []string{"iam:ListAccessKeys"}, nil
+	if err := s.Validate(); err != nil {
+		t.Fatalf("read-only spec without Verify: %v", err)
+	}
+	// Register refuses what Validate refuses.
+	s = testSpec()
+	s.Verify = nil
+	if err := NewRegistry().Register(s); err == nil || !strings.Contains(err.Error(), "Verify is nil") {
+		t.Fatalf("Register of a writing spec without Verify = %v", err)
+	}
 }
 
 func TestRegistry(t *testing.T) {
 	r := NewRegistry()
 	specs := []Spec{
-		{Name: "iam.delete-access-key", Writes: []string{"iam:DeleteAccessKey"}, Run: noop},
-		{Name: "iam.deactivate-access-key", Writes: []string{"iam:UpdateAccessKey"}, Run: noop},
+		{Name: "iam.delete-access-key", Writes: []string{"iam:DeleteAccessKey"}, Run: noop, Verify: verified},
+		{Name: "iam.deactivate-access-key", Writes: []string{"iam:UpdateAccessKey"}, Run: noop, Verify: verified},
 		{Name: "cloudtrail.summarize-activity", Reads: []string{"cloudtrail:LookupEvents"}, Run: noop},
 		{Name: "ec2.isolate-instance", Writes: []string{"ec2:ModifyInstanceAttribute", "ec2:CreateSecurityGroup"},
-			ExtraPermissions: []string{"ec2:CreateTags", "iam:UpdateAccessKey"}, Run: noop},
+			ExtraPermissions: []string{"ec2:CreateTags", "iam:UpdateAccessKey"}, Run: noop, Verify: verified},
 	}
 	for _, s := range specs {
 		if err := r.Register(s); err != nil {
@@ -252,7 +267,7 @@ func TestRegistryCopiesSpec(t *testing.T) {
 }
 
 func TestOutcome(t *testing.T) {
-	for _, o := range []Outcome{Changed, AlreadyDone, Pending, NoOp} {
+	for _, o := range []Outcome{Changed, AlreadyDone, Pending, NoOp, NotFound} {
 		b, err := o.MarshalText()
 		if err != nil {
 			t.Fatal(err)

@@ -16,6 +16,7 @@ func Builtin() (*Registry, error) {
 		ec2InstanceActions(),
 		accessAnalyzerActions(),
 		securityHubActions(),
+		taggingActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

@@ -32,7 +32,72 @@ func cloudtrailActions() []Spec {
 				in.Duration("window"), in.String("user_name"), in.Target.Account, in.Target.Region)
 		},
 		Run: summarizeActivity,
+	}, {
+		Name: "cloudtrail.start-logging",
+		Description: "Start logging of a CloudTrail trail that was stopped, so that API activity is recorded again. " +
+			"The trail is changed in its home region: run the action there, or name a multi-region trail by ARN from its home region.",
+		Params: []Param{
+			{Name: "trail", Type: String, Required: true, Description: "the trail's name or ARN"},
+		},
+		Reads: []string{"cloudtrail:GetTrailStatus"}, Writes: []string{"cloudtrail:StartLogging"},
+		Describe: func(in Input) string {
+			return fmt.Sprintf("start logging of CloudTrail trail %s in %s/%s", in.String("trail"), in.Target.Account, in.Target.Region)
+		},
+		Run:    startLogging,
+		Verify: verifyLogging,
 	}}
+}
+
+// CloudTrail error codes the actions act on.
+const (
+	codeTrailNotFound     = "TrailNotFoundException"
+	codeInvalidHomeRegion = "InvalidHomeRegionException"
+)
+
+func startLogging(ctx context.Context, in Input) (Result, error) {
+	trail := in.String("trail")
+	cli := cloudtrail.NewFromConfig(in.AWS)
+	out := map[string]any{"trail": trail, "was_logging": false}
+	st, err := cli.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(trail)})
+	if HasCode(err, codeTrailNotFound) {
+		return Result{Outcome: NotFound, Output: out, Message: fmt.Sprintf("CloudTrail trail %s does not exist in %s/%s", trail, in.Target.Account, in.Target.Region)}, nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("get the status of CloudTrail trail %s: %w", trail, err)
+	}
+	if aws.ToBool(st.IsLogging) {
+		out["was_logging"] = true
+		return Result{Outcome: AlreadyDone, Output: out, Message: fmt.Sprintf("CloudTrail trail %s is already logging", trail)}, nil
+	}
+	_, err = cli.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String(trail)})
+	switch {
+	case HasCode(err, codeTrailNotFound):
+		return Result{Outcome: NotFound, Output: out, Message: fmt.Sprintf("CloudTrail trail %s does not exist in %s/%s", trail, in.Target.Account, in.Target.Region)}, nil
+	case HasCode(err, codeInvalidHomeRegion):
+		return Result{}, Permanent(fmt.Errorf("start logging of CloudTrail trail %s: the trail must be changed from its home region, not %s: %w", trail, in.Target.Region, err))
+	case err != nil:
+		return Result{}, fmt.Errorf("start logging of CloudTrail trail %s: %w", trail, err)
+	}
+	msg := fmt.Sprintf("started logging of CloudTrail trail %s", trail)
+	if t := st.StopLoggingTime; t != nil {
+		msg += fmt.Sprintf(" (stopped since %s)", t.UTC().Format(time.RFC3339))
+	}
+	return Result{Outcome: Changed, Output: out, Message: msg}, nil
+}
+
+func verifyLogging(ctx context.Context, in Input, _ Result) error {
+	trail := in.String("trail")
+	st, err := cloudtrail.NewFromConfig(in.AWS).GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(trail)})
+	if HasCode(err, codeTrailNotFound) {
+		return Mismatch("CloudTrail trail %s no longer exists", trail)
+	}
+	if err != nil {
+		return fmt.Errorf("get the status of CloudTrail trail %s: %w", trail, err)
+	}
+	if !aws.ToBool(st.IsLogging) {
+		return Mismatch("CloudTrail trail %s is not logging", trail)
+	}
+	return nil
 }
 
 // Activity is a summary of a principal's CloudTrail events.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,19 +30,17 @@ func ec2Actions() []Spec {
 				"internet (0.0.0.0/0 or ::/0) to a sensitive port or to every protocol, leaving every other rule as it is.",
 			Params: []Param{
 				{Name: "group_id", Type: String, Required: true, Description: "the security group's ID (sg-...)"},
-				{Name: "ports", Type: Any, Default: []any{22, 3389},
-					Description: "the sensitive ports, a list of numbers from 0 to 65535; a TCP or UDP rule whose port range covers one of them is revoked, as is any all-protocols rule"},
+				{Name: "ports", Type: PortList, Default: []any{22, 3389},
+					Description: "the sensitive ports: port numbers from 0 to 65535 and ranges such as \"8000-8100\"; a TCP or UDP rule whose port range covers one of them is revoked, as is any all-protocols rule"},
 			},
-			Reads: []string{"ec2:DescribeSecurityGroupRules"}, Writes: []string{"ec2:RevokeSecurityGroupIngress"},
+			Reads:  []string{"ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups"},
+			Writes: []string{"ec2:RevokeSecurityGroupIngress"},
 			Describe: func(in Input) string {
-				ports, err := parsePorts(in.Params["ports"])
-				if err != nil {
-					return fmt.Sprintf("revoke the ingress rules of security group %s open to the world (invalid ports: %v)", in.String("group_id"), err)
-				}
 				return fmt.Sprintf("revoke the ingress rules of security group %s in %s/%s that admit 0.0.0.0/0 or ::/0 to all protocols or to port %s",
-					in.String("group_id"), in.Target.Account, in.Target.Region, joinInts(ports, ", "))
+					in.String("group_id"), in.Target.Account, in.Target.Region, FormatPorts(in.Ports("ports")))
 			},
-			Run: revokeOpenIngress,
+			Run:    revokeOpenIngress,
+			Verify: verifyNoOpenIngress,
 		},
 		{
 			Name: "ec2.check-vpc-allowed",
@@ -73,62 +70,10 @@ func ec2Actions() []Spec {
 				return fmt.Sprintf("detach internet gateway %s from VPC %s in %s/%s",
 					in.String("internet_gateway_id"), in.String("vpc_id"), in.Target.Account, in.Target.Region)
 			},
-			Run: detachInternetGateway,
+			Run:    detachInternetGateway,
+			Verify: verifyGatewayDetached,
 		},
 	}
-}
-
-// parsePorts reads the ports parameter: a list of whole numbers (or
-// decimal strings) from 0 to 65535, or a single one.
-func parsePorts(v any) ([]int, error) {
-	var items []any
-	switch l := v.(type) {
-	case nil:
-		return []int{22, 3389}, nil
-	case []any:
-		items = l
-	case []int:
-		for _, n := range l {
-			items = append(items, n)
-		}
-	case []string:
-		for _, s := range l {
-			items = append(items, s)
-		}
-	default:
-		items = []any{v}
-	}
-	out := make([]int, 0, len(items))
-	for i, e := range items {
-		var n int
-		switch x := e.(type) {
-		case string:
-			p, err := strconv.Atoi(strings.TrimSpace(x))
-			if err != nil {
-				return nil, fmt.Errorf("ports[%d]: %q is not a port number", i, x)
-			}
-			n = p
-		default:
-			p, ok, err := wholeNumber(e)
-			if !ok || err != nil {
-				return nil, fmt.Errorf("ports[%d]: %s is not a port number", i, describeValue(e))
-			}
-			n = p
-		}
-		if n < 0 || n > 65535 {
-			return nil, fmt.Errorf("ports[%d]: %d is out of range 0 to 65535", i, n)
-		}
-		out = append(out, n)
-	}
-	return out, nil
-}
-
-func joinInts(ns []int, sep string) string {
-	s := make([]string, len(ns))
-	for i, n := range ns {
-		s[i] = strconv.Itoa(n)
-	}
-	return strings.Join(s, sep)
 }
 
 // worldCIDR reports whether cidr admits every address of its family, such
@@ -141,7 +86,7 @@ func worldCIDR(cidr string) bool {
 // openToWorld reports whether rule is an ingress rule that admits the whole
 // internet to all protocols, or over TCP or UDP to a port range that
 // covers one of ports.
-func openToWorld(rule ec2types.SecurityGroupRule, ports []int) bool {
+func openToWorld(rule ec2types.SecurityGroupRule, ports []PortRange) bool {
 	if aws.ToBool(rule.IsEgress) {
 		return false
 	}
@@ -157,7 +102,7 @@ func openToWorld(rule ec2types.SecurityGroupRule, ports []int) bool {
 			return true // every port
 		}
 		for _, p := range ports {
-			if int(from) <= p && p <= int(to) {
+			if p.Overlaps(PortRange{int(from), int(to)}) {
 				return true
 			}
 		}
@@ -191,7 +136,7 @@ func describeSGRule(r ec2types.SecurityGroupRule) string {
 }
 
 // openIngressRules returns the group's rules that openToWorld selects.
-func openIngressRules(ctx context.Context, cli *ec2.Client, groupID string, ports []int) ([]ec2types.SecurityGroupRule, error) {
+func openIngressRules(ctx context.Context, cli *ec2.Client, groupID string, ports []PortRange) ([]ec2types.SecurityGroupRule, error) {
 	var out []ec2types.SecurityGroupRule
 	p := ec2.NewDescribeSecurityGroupRulesPaginator(cli, &ec2.DescribeSecurityGroupRulesInput{
 		Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}},
@@ -215,19 +160,29 @@ func openIngressRules(ctx context.Context, cli *ec2.Client, groupID string, port
 
 func revokeOpenIngress(ctx context.Context, in Input) (Result, error) {
 	groupID := in.String("group_id")
-	ports, err := parsePorts(in.Params["ports"])
-	if err != nil {
-		return Result{}, &ParamError{Action: "ec2.revoke-open-ingress", Param: "ports", Value: in.Params["ports"], Err: fmt.Errorf("%w: %v", ErrParamType, err)}
+	ports := in.Ports("ports")
+	if ports == nil {
+		return Result{}, &ParamError{Action: "ec2.revoke-open-ingress", Param: "ports", Value: in.Params["ports"], Err: fmt.Errorf("%w: want a port list", ErrParamType)}
 	}
 	cli := ec2.NewFromConfig(in.AWS)
+	gone := Result{Outcome: NotFound, Message: fmt.Sprintf("security group %s does not exist", groupID),
+		Output: map[string]any{"group_id": groupID, "revoked_rule_ids": []any{}, "revoked_rules": []any{}, "summary": "the group does not exist"}}
 	for attempt := 1; ; attempt++ {
 		rules, err := openIngressRules(ctx, cli, groupID, ports)
 		if err != nil {
 			return Result{}, err
 		}
 		if len(rules) == 0 {
+			// No rule to revoke: say whether the group is there at all.
+			_, err := cli.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{groupID}})
+			if IsNotFound(err, "InvalidGroup.NotFound") {
+				return gone, nil
+			}
+			if err != nil {
+				return Result{}, fmt.Errorf("describe security group %s: %w", groupID, err)
+			}
 			return Result{Outcome: AlreadyDone,
-				Message: fmt.Sprintf("security group %s has no ingress rule open to the world on port %s or all protocols", groupID, joinInts(ports, ", ")),
+				Message: fmt.Sprintf("security group %s has no ingress rule open to the world on port %s or all protocols", groupID, FormatPorts(ports)),
 				Output:  map[string]any{"group_id": groupID, "revoked_rule_ids": []any{}, "revoked_rules": []any{}, "summary": "nothing to revoke"}}, nil
 		}
 		ids := make([]string, len(rules))
@@ -238,8 +193,7 @@ func revokeOpenIngress(ctx context.Context, in Input) (Result, error) {
 			GroupId: aws.String(groupID), SecurityGroupRuleIds: ids,
 		})
 		if IsNotFound(err, "InvalidGroup.NotFound") {
-			return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("security group %s no longer exists", groupID),
-				Output: map[string]any{"group_id": groupID, "revoked_rule_ids": []any{}, "revoked_rules": []any{}, "summary": "the group is gone"}}, nil
+			return gone, nil
 		}
 		if IsNotFound(err, "InvalidSecurityGroupRuleId.NotFound", "InvalidPermission.NotFound") && attempt < revokeAttempts {
 			// A rule changed between the read and the revoke: read again.
@@ -306,24 +260,21 @@ func detachInternetGateway(ctx context.Context, in Input) (Result, error) {
 	igwID, vpcID := in.String("internet_gateway_id"), in.String("vpc_id")
 	cli := ec2.NewFromConfig(in.AWS)
 	output := map[string]any{"internet_gateway_id": igwID, "vpc_id": vpcID, "detached": false}
-	out, err := cli.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{InternetGatewayIds: []string{igwID}})
-	if IsNotFound(err) || (err == nil && len(out.InternetGateways) == 0) {
-		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("internet gateway %s no longer exists", igwID), Output: output}, nil
-	}
+	igw, err := describeGateway(ctx, cli, igwID)
 	if err != nil {
-		return Result{}, fmt.Errorf("describe internet gateway %s: %w", igwID, err)
+		return Result{}, err
 	}
-	attached := false
-	for _, a := range out.InternetGateways[0].Attachments {
-		if aws.ToString(a.VpcId) == vpcID && a.State != ec2types.AttachmentStatusDetached && a.State != ec2types.AttachmentStatusDetaching {
-			attached = true
-		}
+	if igw == nil {
+		return Result{Outcome: NotFound, Message: fmt.Sprintf("internet gateway %s does not exist", igwID), Output: output}, nil
 	}
-	if !attached {
+	if !gatewayAttached(igw, vpcID) {
 		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("internet gateway %s is not attached to VPC %s", igwID, vpcID), Output: output}, nil
 	}
 	_, err = cli.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(igwID), VpcId: aws.String(vpcID)})
-	if IsNotFound(err, "Gateway.NotAttached", "InvalidInternetGatewayID.NotFound", "InvalidVpcID.NotFound") {
+	if IsNotFound(err, "InvalidInternetGatewayID.NotFound") {
+		return Result{Outcome: NotFound, Message: fmt.Sprintf("internet gateway %s does not exist", igwID), Output: output}, nil
+	}
+	if IsNotFound(err, "Gateway.NotAttached", "InvalidVpcID.NotFound") {
 		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("internet gateway %s is not attached to VPC %s", igwID, vpcID), Output: output}, nil
 	}
 	if err != nil {
@@ -331,4 +282,58 @@ func detachInternetGateway(ctx context.Context, in Input) (Result, error) {
 	}
 	output["detached"] = true
 	return Result{Outcome: Changed, Message: fmt.Sprintf("internet gateway %s detached from VPC %s", igwID, vpcID), Output: output}, nil
+}
+
+// verifyNoOpenIngress checks that the group has no ingress rule open to
+// the world on the sensitive ports left.
+func verifyNoOpenIngress(ctx context.Context, in Input, _ Result) error {
+	groupID := in.String("group_id")
+	rules, err := openIngressRules(ctx, ec2.NewFromConfig(in.AWS), groupID, in.Ports("ports"))
+	if err != nil {
+		return err
+	}
+	if len(rules) > 0 {
+		found := make([]string, len(rules))
+		for i, r := range rules {
+			found[i] = aws.ToString(r.SecurityGroupRuleId) + ": " + describeSGRule(r)
+		}
+		return Mismatch("security group %s still admits the world: %s", groupID, strings.Join(found, "; "))
+	}
+	return nil
+}
+
+// describeGateway returns the internet gateway, or nil if it does not
+// exist.
+func describeGateway(ctx context.Context, cli *ec2.Client, id string) (*ec2types.InternetGateway, error) {
+	out, err := cli.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{InternetGatewayIds: []string{id}})
+	if IsNotFound(err, "InvalidInternetGatewayID.NotFound") || (err == nil && len(out.InternetGateways) == 0) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe internet gateway %s: %w", id, err)
+	}
+	return &out.InternetGateways[0], nil
+}
+
+// gatewayAttached reports whether igw is attached, or being attached, to
+// vpc.
+func gatewayAttached(igw *ec2types.InternetGateway, vpc string) bool {
+	for _, a := range igw.Attachments {
+		if aws.ToString(a.VpcId) == vpc && a.State != ec2types.AttachmentStatusDetached && a.State != ec2types.AttachmentStatusDetaching {
+			return true
+		}
+	}
+	return false
+}
+
+func verifyGatewayDetached(ctx context.Context, in Input, _ Result) error {
+	igwID, vpcID := in.String("internet_gateway_id"), in.String("vpc_id")
+	igw, err := describeGateway(ctx, ec2.NewFromConfig(in.AWS), igwID)
+	if err != nil {
+		return err
+	}
+	if igw != nil && gatewayAttached(igw, vpcID) {
+		return Mismatch("internet gateway %s is attached to VPC %s", igwID, vpcID)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"slices"
@@ -28,7 +29,7 @@ func TestOpenToWorld(t *testing.T) {
 	}
 	egress := rule("-1", -1, -1, "0.0.0.0/0", "")
 	egress.IsEgress = aws.Bool(true)
-	ports := []int{22, 3389}
+	ports := []PortRange{{22, 22}, {3389, 3389}, {8000, 8100}}
 	tests := []struct {
 		name string
 		rule ec2types.SecurityGroupRule
@@ -45,6 +46,9 @@ func TestOpenToWorld(t *testing.T) {
 		{"non-canonical /0", rule("tcp", 22, 22, "10.1.2.3/0", ""), true},
 		{"https from the world", rule("tcp", 443, 443, "0.0.0.0/0", ""), false},
 		{"range beside ssh", rule("tcp", 23, 3388, "0.0.0.0/0", ""), false},
+		{"overlapping a sensitive range", rule("tcp", 8080, 8080, "0.0.0.0/0", ""), true},
+		{"range covering a sensitive range", rule("udp", 7000, 9000, "0.0.0.0/0", ""), true},
+		{"beside a sensitive range", rule("tcp", 8101, 8200, "0.0.0.0/0", ""), false},
 		{"ssh from a private range", rule("tcp", 22, 22, "10.0.0.0/8", ""), false},
 		{"ssh from half the internet", rule("tcp", 22, 22, "0.0.0.0/1", ""), false},
 		{"all protocols from a /32", rule("-1", -1, -1, "203.0.113.5/32", ""), false},
@@ -63,37 +67,57 @@ func TestOpenToWorld(t *testing.T) {
 	}
 }
 
-func TestParsePorts(t *testing.T) {
+func TestCoercePorts(t *testing.T) {
 	tests := []struct {
 		in      any
-		want    []int
+		want    []PortRange
 		wantErr string
 	}{
-		{nil, []int{22, 3389}, ""},
-		{[]any{22, 3389}, []int{22, 3389}, ""},
-		{[]any{22.0, "5432", int64(1433)}, []int{22, 5432, 1433}, ""},
-		{[]int{80}, []int{80}, ""},
-		{[]string{"80"}, []int{80}, ""},
-		{8080, []int{8080}, ""},
-		{[]any{}, []int{}, ""},
-		{[]any{22, "ssh"}, nil, `ports[1]: "ssh" is not a port number`},
-		{[]any{70000}, nil, "ports[0]: 70000 is out of range 0 to 65535"},
-		{[]any{-1}, nil, "ports[0]: -1 is out of range"},
-		{[]any{22.5}, nil, "ports[0]: 22.5 of type float64 is not a port number"},
-		{[]any{true}, nil, "ports[0]: true of type bool is not a port number"},
-		{map[string]any{}, nil, "is not a port number"},
+		{[]any{22, 3389}, []PortRange{{22, 22}, {3389, 3389}}, ""},
+		{[]any{22.0, "5432", int64(1433), "8000-8100", " 10 - 20 "}, []PortRange{{22, 22}, {5432, 5432}, {1433, 1433}, {8000, 8100}, {10, 20}}, ""},
+		{[]int{80}, []PortRange{{80, 80}}, ""},
+		{[]string{"80"}, []PortRange{{80, 80}}, ""},
+		{8080, []PortRange{{8080, 8080}}, ""},
+		{"0-65535", []PortRange{{0, 65535}}, ""},
+		{[]PortRange{{1, 2}}, []PortRange{{1, 2}}, ""},
+		{[]any{}, []PortRange{}, ""},
+		{[]any{22, "ssh"}, nil, `want port list: element 1: "ssh" is not a port number or a range`},
+		{[]any{70000}, nil, "element 0: 70000 is out of range 0 to 65535"},
+		{[]any{-1}, nil, "-1 is out of range"},
+		{"100-10", nil, `range "100-10" ends before it starts`},
+		{"1-70000", nil, "70000 is out of range"},
+		{[]any{22.5}, nil, "element 0: 22.5 of type float64 is not a port number"},
+		{[]any{true}, nil, "element 0: true of type bool is not a port number"},
+		{true, nil, "want port list, got bool"},
+		{map[string]any{}, nil, "want port list, got map"},
+		{nil, nil, "want port list, got null"},
 	}
 	for _, tt := range tests {
-		got, err := parsePorts(tt.in)
+		got, err := Param{Name: "ports", Type: PortList}.Coerce(tt.in)
 		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("parsePorts(%#v) error = %v, want %q", tt.in, err, tt.wantErr)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrParamType) {
+				t.Errorf("Coerce(%#v) error = %v, want %q", tt.in, err, tt.wantErr)
 			}
 			continue
 		}
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("parsePorts(%#v) = %v, %v; want %v", tt.in, got, err, tt.want)
+			t.Errorf("Coerce(%#v) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
+	}
+	// A port list written as JSON reads back as the same list.
+	b, err := json.Marshal([]PortRange{{22, 22}, {8000, 8100}})
+	if err != nil || string(b) != `["22","8000-8100"]` {
+		t.Fatalf("JSON of a port list = %s, %v", b, err)
+	}
+	var back []any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := (Param{Name: "ports", Type: PortList}).Coerce(back); err != nil || !reflect.DeepEqual(got, []PortRange{{22, 22}, {8000, 8100}}) {
+		t.Errorf("port list read back from JSON = %v, %v", got, err)
+	}
+	if got := FormatPorts([]PortRange{{22, 22}, {8000, 8100}}); got != "22, 8000-8100" {
+		t.Errorf("FormatPorts = %q", got)
 	}
 }
 
@@ -209,7 +233,7 @@ func TestRevokeOpenIngress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := spec.Run(ctx, w.input(params))
+	res, err := execute(t, &spec, w.input(params))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +271,7 @@ func TestRevokeOpenIngress(t *testing.T) {
 
 	// Again: nothing left to revoke, and no mutating call.
 	calls := len(w.sim.Trail(awssim.DefaultAccount, awssim.DefaultRegion))
-	res, err = spec.Run(ctx, w.input(params))
+	res, err = execute(t, &spec, w.input(params))
 	if err != nil || res.Outcome != AlreadyDone {
 		t.Fatalf("second run = %+v, %v; want already done", res, err)
 	}
@@ -259,7 +283,7 @@ func TestRevokeOpenIngress(t *testing.T) {
 
 	// With 443 configured as sensitive, the web rules go too.
 	params, _ = spec.Check(map[string]any{"group_id": w.group, "ports": []any{443}})
-	if res, err = spec.Run(ctx, w.input(params)); err != nil || res.Outcome != Changed {
+	if res, err = execute(t, &spec, w.input(params)); err != nil || res.Outcome != Changed {
 		t.Fatalf("run with ports [443] = %+v, %v", res, err)
 	}
 	want = []string{`icmp all ports from 0.0.0.0/0 ("ping")`, `tcp 1000-2000 from 0.0.0.0/0 ("app")`, `tcp 22 from 10.0.0.0/8 ("bastion")`}
@@ -269,17 +293,24 @@ func TestRevokeOpenIngress(t *testing.T) {
 }
 
 func TestRevokeOpenIngressMissingGroupAndBadPorts(t *testing.T) {
-	ctx := context.Background()
 	w := newEC2World(t)
 	spec := ec2Actions()[0]
-	res, err := spec.Run(ctx, w.input(map[string]any{"group_id": "sg-00000000000000000", "ports": []any{22}}))
-	if err != nil || res.Outcome != AlreadyDone {
-		t.Errorf("missing group = %+v, %v; want already done", res, err)
+	params, err := spec.Check(map[string]any{"group_id": "sg-00000000000000000", "ports": []any{22}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	_, err = spec.Run(ctx, w.input(map[string]any{"group_id": w.group, "ports": []any{"ssh"}}))
+	res, err := execute(t, &spec, w.input(params))
+	if err != nil || res.Outcome != NotFound || res.Message != "security group sg-00000000000000000 does not exist" {
+		t.Errorf("missing group = %+v, %v; want not found", res, err)
+	}
+	_, err = spec.Check(map[string]any{"group_id": w.group, "ports": []any{"ssh"}})
 	var pe *ParamError
 	if !errors.As(err, &pe) || pe.Param != "ports" || !strings.Contains(err.Error(), `"ssh" is not a port number`) {
 		t.Errorf("bad ports: %v", err)
+	}
+	// Unchecked parameters reach Run only by mistake; it refuses them.
+	if _, err := spec.Run(context.Background(), w.input(map[string]any{"group_id": w.group, "ports": []any{22}})); !errors.As(err, &pe) {
+		t.Errorf("unchecked ports: %v", err)
 	}
 }
 
@@ -303,7 +334,7 @@ func TestDetachInternetGatewayAndCheckVPC(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := spec.Run(ctx, w.input(p))
+		res, err := execute(t, &spec, w.input(p))
 		if err != nil {
 			t.Fatalf("%s: %v", spec.Name, err)
 		}
@@ -336,7 +367,7 @@ func TestDetachInternetGatewayAndCheckVPC(t *testing.T) {
 	if res := run(detach, params); res.Outcome != AlreadyDone {
 		t.Errorf("second detach: %+v", res)
 	}
-	if res := run(detach, map[string]any{"internet_gateway_id": "igw-00000000000000000", "vpc_id": w.vpc}); res.Outcome != AlreadyDone {
+	if res := run(detach, map[string]any{"internet_gateway_id": "igw-00000000000000000", "vpc_id": w.vpc}); res.Outcome != NotFound || res.Message != "internet gateway igw-00000000000000000 does not exist" {
 		t.Errorf("missing gateway: %+v", res)
 	}
 }

@@ -39,7 +39,8 @@ func glueActions() []Spec {
 			Describe: func(in Input) string {
 				return fmt.Sprintf("delete Glue dev endpoint %s in %s/%s", in.String("endpoint_name"), in.Target.Account, in.Target.Region)
 			},
-			Run: deleteDevEndpoint,
+			Run:    deleteDevEndpoint,
+			Verify: verifyDevEndpointDeleted,
 		},
 	}
 }
@@ -48,13 +49,14 @@ func glueActions() []Spec {
 const (
 	glueProvisioning = "PROVISIONING"
 	glueFailed       = "FAILED"
+	glueDeleting     = "DELETING"
 )
 
 func waitDevEndpointReady(ctx context.Context, in Input) (Result, error) {
 	name := in.String("endpoint_name")
 	out, err := glue.NewFromConfig(in.AWS).GetDevEndpoint(ctx, &glue.GetDevEndpointInput{EndpointName: aws.String(name)})
-	if IsNotFound(err) {
-		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("Glue dev endpoint %s no longer exists", name),
+	if IsNotFound(err, "EntityNotFoundException") {
+		return Result{Outcome: NotFound, Message: fmt.Sprintf("Glue dev endpoint %s does not exist", name),
 			Output: map[string]any{"status": "DELETED"}}, nil
 	}
 	if err != nil {
@@ -91,18 +93,35 @@ func waitDevEndpointReady(ctx context.Context, in Input) (Result, error) {
 func deleteDevEndpoint(ctx context.Context, in Input) (Result, error) {
 	name := in.String("endpoint_name")
 	cli := glue.NewFromConfig(in.AWS)
-	gone := Result{Outcome: AlreadyDone, Message: fmt.Sprintf("Glue dev endpoint %s is already gone", name)}
-	if _, err := cli.GetDevEndpoint(ctx, &glue.GetDevEndpointInput{EndpointName: aws.String(name)}); IsNotFound(err) {
+	gone := Result{Outcome: NotFound, Message: fmt.Sprintf("Glue dev endpoint %s does not exist", name)}
+	if _, err := cli.GetDevEndpoint(ctx, &glue.GetDevEndpointInput{EndpointName: aws.String(name)}); IsNotFound(err, "EntityNotFoundException") {
 		return gone, nil
 	} else if err != nil {
 		return Result{}, fmt.Errorf("get Glue dev endpoint %s: %w", name, err)
 	}
 	_, err := cli.DeleteDevEndpoint(ctx, &glue.DeleteDevEndpointInput{EndpointName: aws.String(name)})
-	if IsNotFound(err) {
+	if IsNotFound(err, "EntityNotFoundException") {
 		return gone, nil
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("delete Glue dev endpoint %s: %w", name, err)
 	}
 	return Result{Outcome: Changed, Message: fmt.Sprintf("Glue dev endpoint %s deleted", name)}, nil
+}
+
+// verifyDevEndpointDeleted checks that the endpoint is gone or being
+// deleted (Glue deletes endpoints in the background).
+func verifyDevEndpointDeleted(ctx context.Context, in Input, _ Result) error {
+	name := in.String("endpoint_name")
+	out, err := glue.NewFromConfig(in.AWS).GetDevEndpoint(ctx, &glue.GetDevEndpointInput{EndpointName: aws.String(name)})
+	if IsNotFound(err, "EntityNotFoundException") {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get Glue dev endpoint %s: %w", name, err)
+	}
+	if st := aws.ToString(out.DevEndpoint.Status); st != glueDeleting {
+		return Mismatch("Glue dev endpoint %s still exists (%s)", name, st)
+	}
+	return nil
 }

@@ -36,7 +36,8 @@ func iamSessionActions() []Spec {
 			return fmt.Sprintf("deny every action to sessions of IAM role %s in account %s issued before %s (inline policy %s)",
 				in.String("role_name"), in.Target.Account, revokeTime(in.Now).Format(time.RFC3339), RevokeSessionsPolicy)
 		},
-		Run: revokeRoleSessions,
+		Run:    revokeRoleSessions,
+		Verify: verifySessionsRevoked,
 	}}
 }
 
@@ -132,14 +133,10 @@ func revokeRoleSessions(ctx context.Context, in Input) (Result, error) {
 		return Result{}, fmt.Errorf("iam.revoke-role-sessions: param event_time: %q is not an RFC 3339 time: %w", in.String("event_time"), err)
 	}
 	cli := iam.NewFromConfig(in.AWS)
-	cur, err := cli.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(RevokeSessionsPolicy)})
+	t, err := revocation(ctx, cli, role)
 	switch {
 	case err == nil:
-		doc, uerr := url.QueryUnescape(aws.ToString(cur.PolicyDocument))
-		if uerr != nil {
-			doc = aws.ToString(cur.PolicyDocument)
-		}
-		if t := revokedBefore(doc); !t.IsZero() && !t.Before(eventTime) {
+		if !t.IsZero() && !t.Before(eventTime) {
 			return Result{Outcome: AlreadyDone,
 				Message: fmt.Sprintf("sessions of role %s issued before %s are already revoked", role, t.Format(time.RFC3339)),
 				Output:  map[string]any{"role_name": role, "revoked_before": t.Format(time.RFC3339)}}, nil
@@ -147,17 +144,57 @@ func revokeRoleSessions(ctx context.Context, in Input) (Result, error) {
 	case HasCode(err, "NoSuchEntity"):
 		// No revocation yet; the role itself is checked by PutRolePolicy.
 	default:
-		return Result{}, fmt.Errorf("get policy %s of role %s: %w", RevokeSessionsPolicy, role, err)
+		return Result{}, err
 	}
-	t := revokeTime(in.Now)
+	t = revokeTime(in.Now)
 	_, err = cli.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(RevokeSessionsPolicy),
 		PolicyDocument: aws.String(revokePolicy(t))})
-	if IsNotFound(err) {
-		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("role %s no longer exists", role)}, nil
+	if IsNotFound(err, "NoSuchEntity") {
+		return Result{Outcome: NotFound, Message: fmt.Sprintf("IAM role %s does not exist", role)}, nil
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("put policy %s on role %s: %w", RevokeSessionsPolicy, role, err)
 	}
 	return Result{Outcome: Changed, Message: fmt.Sprintf("sessions of role %s issued before %s revoked", role, t.Format(time.RFC3339)),
 		Output: map[string]any{"role_name": role, "revoked_before": t.Format(time.RFC3339)}}, nil
+}
+
+// revocation returns the time before which the role's sessions are
+// revoked, or the zero time; the error is NoSuchEntity when the role or
+// its revocation policy does not exist.
+func revocation(ctx context.Context, cli *iam.Client, role string) (time.Time, error) {
+	cur, err := cli.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(RevokeSessionsPolicy)})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("get policy %s of role %s: %w", RevokeSessionsPolicy, role, err)
+	}
+	doc, uerr := url.QueryUnescape(aws.ToString(cur.PolicyDocument))
+	if uerr != nil {
+		doc = aws.ToString(cur.PolicyDocument)
+	}
+	return revokedBefore(doc), nil
+}
+
+// verifySessionsRevoked checks that the role's policy still revokes the
+// sessions issued before the time Run wrote.
+func verifySessionsRevoked(ctx context.Context, in Input, res Result) error {
+	role := in.String("role_name")
+	want, err := time.Parse(time.RFC3339, fmt.Sprint(res.Output["revoked_before"]))
+	if err != nil {
+		return fmt.Errorf("verify the revocation of role %s: the result has no revoked_before time: %w", role, err)
+	}
+	t, err := revocation(ctx, iam.NewFromConfig(in.AWS), role)
+	if HasCode(err, "NoSuchEntity") {
+		return Mismatch("IAM role %s has no inline policy %s", role, RevokeSessionsPolicy)
+	}
+	if err != nil {
+		return err
+	}
+	if t.IsZero() {
+		return Mismatch("the inline policy %s of IAM role %s no longer denies sessions by issue time", RevokeSessionsPolicy, role)
+	}
+	if t.Before(want) {
+		return Mismatch("the inline policy %s of IAM role %s revokes only sessions issued before %s, not before %s",
+			RevokeSessionsPolicy, role, t.Format(time.RFC3339), want.Format(time.RFC3339))
+	}
+	return nil
 }

@@ -20,8 +20,9 @@ import (
 // Tests of the Glue, session revocation, instance response and Access
 // Analyzer actions against the simulator.
 
-// runAction checks params against the named action and runs it with the
-// simulator's admin credentials of its default account.
+// runAction checks params against the named action and runs it, and
+// verifies it if it changed something, with the simulator's admin
+// credentials of its default account behind the action's permission gate.
 func runAction(t *testing.T, sim *awssim.Server, name string, params map[string]any) (Result, error) {
 	t.Helper()
 	reg, err := Builtin()
@@ -36,7 +37,7 @@ func runAction(t *testing.T, sim *awssim.Server, name string, params map[string]
 	if err != nil {
 		t.Fatal(err)
 	}
-	return spec.Run(context.Background(), Input{Params: p, AWS: sim.Config(""), Now: sim.Now(),
+	return execute(t, spec, Input{Params: p, AWS: sim.Config(""), Now: sim.Now(),
 		Target: Target{Account: awssim.DefaultAccount, Region: "us-east-1"}})
 }
 
@@ -105,7 +106,7 @@ func TestRevokeRoleSessions(t *testing.T) {
 		{"first revocation", map[string]any{"role_name": "web", "event_time": event}, 0, Changed, ""},
 		{"same event again", map[string]any{"role_name": "web", "event_time": event}, time.Minute, AlreadyDone, ""},
 		{"a later misuse", map[string]any{"role_name": "web", "event_time": sim.Now().Add(30 * time.Second).Format(time.RFC3339)}, time.Minute, Changed, ""},
-		{"role gone", map[string]any{"role_name": "nobody", "event_time": event}, 0, AlreadyDone, ""},
+		{"role gone", map[string]any{"role_name": "nobody", "event_time": event}, 0, NotFound, ""},
 		{"bad time", map[string]any{"role_name": "web", "event_time": "last week"}, 0, 0, `param event_time: "last week" is not an RFC 3339 time`},
 	}
 	for _, st := range steps {
@@ -143,13 +144,13 @@ func TestGlueDevEndpointActions(t *testing.T) {
 	if err != nil || res.Outcome != NoOp || res.Output["status"] != "READY" || res.Output["role_arn"] == "" {
 		t.Fatalf("wait when ready = %+v, %v", res, err)
 	}
-	for _, want := range []Outcome{Changed, AlreadyDone} {
+	for _, want := range []Outcome{Changed, NotFound} {
 		if res, err := runAction(t, sim, "glue.delete-dev-endpoint", map[string]any{"endpoint_name": "nb"}); err != nil || res.Outcome != want {
 			t.Errorf("delete = %+v, %v; want %v", res, err, want)
 		}
 	}
-	if res, err := runAction(t, sim, "glue.wait-dev-endpoint-ready", wait); err != nil || res.Outcome != AlreadyDone {
-		t.Errorf("wait for a deleted endpoint = %+v, %v; want already done", res, err)
+	if res, err := runAction(t, sim, "glue.wait-dev-endpoint-ready", wait); err != nil || res.Outcome != NotFound || !strings.Contains(res.Message, "nb does not exist") {
+		t.Errorf("wait for a deleted endpoint = %+v, %v; want not found", res, err)
 	}
 }
 
@@ -190,17 +191,17 @@ func TestQuarantineReusesAndEmptiesTheGroup(t *testing.T) {
 	if res, err := runAction(t, sim, "ec2.quarantine-instance", map[string]any{"instance_id": id}); err != nil || res.Outcome != AlreadyDone {
 		t.Errorf("second quarantine = %+v, %v; want already done", res, err)
 	}
-	for _, name := range []string{"ec2.quarantine-instance", "ec2.tag-instance"} {
+	for _, name := range []string{"ec2.quarantine-instance", "ec2.tag-instance", "ec2.snapshot-instance-volumes", "ec2.stop-instance"} {
 		params := map[string]any{"instance_id": "i-0000000000000dead"}
-		if name == "ec2.tag-instance" {
+		switch name {
+		case "ec2.tag-instance":
 			params["tags"] = map[string]any{"k": "v"}
+		case "ec2.snapshot-instance-volumes":
+			params["finding_id"] = "f"
 		}
-		if res, err := runAction(t, sim, name, params); err != nil || res.Outcome != AlreadyDone {
-			t.Errorf("%s of a missing instance = %+v, %v; want already done", name, res, err)
+		if res, err := runAction(t, sim, name, params); err != nil || res.Outcome != NotFound || !strings.Contains(res.Message, "i-0000000000000dead does not exist") {
+			t.Errorf("%s of a missing instance = %+v, %v; want not found", name, res, err)
 		}
-	}
-	if res, err := runAction(t, sim, "ec2.snapshot-instance-volumes", map[string]any{"instance_id": "i-0000000000000dead", "finding_id": "f"}); err != nil || res.Outcome != AlreadyDone {
-		t.Errorf("snapshot of a missing instance = %+v, %v; want already done", res, err)
 	}
 }
 
@@ -223,7 +224,7 @@ func TestArchiveFinding(t *testing.T) {
 		}
 	}
 	params["finding_id"] = "no-such-finding"
-	if res, err := runAction(t, sim, "accessanalyzer.archive-finding", params); err != nil || res.Outcome != AlreadyDone {
-		t.Errorf("archive of a missing finding = %+v, %v; want already done", res, err)
+	if res, err := runAction(t, sim, "accessanalyzer.archive-finding", params); err != nil || res.Outcome != NotFound || !strings.Contains(res.Message, "no-such-finding does not exist") {
+		t.Errorf("archive of a missing finding = %+v, %v; want not found", res, err)
 	}
 }

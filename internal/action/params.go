@@ -23,9 +23,13 @@ const (
 	StringList                      // []string; accepts a single string as a list of one
 	Map                             // map[string]any
 	Any                             // any value, unchanged
+	PortList                        // []PortRange; accepts port numbers and "from-to" ranges, alone or in a list
 )
 
-var typeNames = [...]string{String: "string", Int: "int", Bool: "bool", Duration: "duration", StringList: "string list", Map: "map", Any: "any"}
+// lastType is the highest ParamType.
+const lastType = PortList
+
+var typeNames = [...]string{String: "string", Int: "int", Bool: "bool", Duration: "duration", StringList: "string list", Map: "map", Any: "any", PortList: "port list"}
 
 // String returns the type's name as used in error messages and docs.
 func (t ParamType) String() string {
@@ -136,7 +140,7 @@ func kindOf(v any) string {
 		return "number"
 	case time.Duration:
 		return "duration"
-	case []any, []string:
+	case []any, []string, []int, []PortRange:
 		return "list"
 	case map[string]any:
 		return "map"
@@ -239,8 +243,126 @@ func coerce(t ParamType, v any) (any, error) {
 		return nil, typeErr(t, v, "")
 	case Any:
 		return v, nil
+	case PortList:
+		return coercePorts(v)
 	}
 	return nil, fmt.Errorf("invalid parameter type %d", int(t))
+}
+
+// PortRange is a range of TCP or UDP ports, From to To inclusive; a single
+// port has From == To.
+type PortRange struct {
+	From, To int
+}
+
+// String returns "22" for a single port and "8000-8100" for a range.
+func (r PortRange) String() string {
+	if r.From == r.To {
+		return strconv.Itoa(r.From)
+	}
+	return strconv.Itoa(r.From) + "-" + strconv.Itoa(r.To)
+}
+
+// MarshalText implements [encoding.TextMarshaler], so that a port list
+// stored as JSON reads back as the same list.
+func (r PortRange) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// Overlaps reports whether the ranges r and o share a port.
+func (r PortRange) Overlaps(o PortRange) bool { return r.From <= o.To && o.From <= r.To }
+
+// FormatPorts renders a port list as "22, 3389, 8000-8100".
+func FormatPorts(ports []PortRange) string {
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// coercePorts reads a port list: a port number, a decimal string, a
+// "from-to" range, or a list of them.
+func coercePorts(v any) ([]PortRange, error) {
+	var items []any
+	switch l := v.(type) {
+	case []PortRange:
+		return append([]PortRange{}, l...), nil
+	case []any:
+		items = l
+	case []string:
+		for _, s := range l {
+			items = append(items, s)
+		}
+	case []int:
+		for _, n := range l {
+			items = append(items, n)
+		}
+	case map[string]any, map[string]string, bool:
+		return nil, typeErr(PortList, v, "")
+	default:
+		items = []any{v}
+	}
+	out := make([]PortRange, 0, len(items))
+	for i, e := range items {
+		r, err := portRange(e)
+		if err != nil {
+			if len(items) == 1 && !isList(v) {
+				return nil, typeErr(PortList, v, err.Error())
+			}
+			return nil, typeErr(PortList, v, fmt.Sprintf("element %d: %v", i, err))
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func isList(v any) bool {
+	switch v.(type) {
+	case []any, []string, []int:
+		return true
+	}
+	return false
+}
+
+// portRange reads one element of a port list.
+func portRange(e any) (PortRange, error) {
+	port := func(n int) error {
+		if n < 0 || n > 65535 {
+			return fmt.Errorf("%d is out of range 0 to 65535", n)
+		}
+		return nil
+	}
+	if s, ok := e.(string); ok {
+		from, to, isRange := strings.Cut(strings.TrimSpace(s), "-")
+		a, errA := strconv.Atoi(strings.TrimSpace(from))
+		b, errB := a, error(nil)
+		if isRange {
+			b, errB = strconv.Atoi(strings.TrimSpace(to))
+		}
+		if errA != nil || errB != nil {
+			return PortRange{}, fmt.Errorf("%q is not a port number or a range such as \"8000-8100\"", s)
+		}
+		if err := port(a); err != nil {
+			return PortRange{}, err
+		}
+		if err := port(b); err != nil {
+			return PortRange{}, err
+		}
+		if a > b {
+			return PortRange{}, fmt.Errorf("range %q ends before it starts", s)
+		}
+		return PortRange{a, b}, nil
+	}
+	if r, ok := e.(PortRange); ok {
+		return r, nil
+	}
+	n, ok, err := wholeNumber(e)
+	if !ok || err != nil {
+		return PortRange{}, fmt.Errorf("%s is not a port number", describeValue(e))
+	}
+	if err := port(n); err != nil {
+		return PortRange{}, err
+	}
+	return PortRange{n, n}, nil
 }
 
 // wholeNumber converts a numeric v to int. ok is false if v is not a

@@ -53,7 +53,8 @@ func s3Actions() []Spec {
 				return fmt.Sprintf("remove the statements of bucket %s's policy in account %s that grant access to everyone without a restricting condition, deleting the policy if nothing else is left",
 					in.String("bucket"), in.Target.Account)
 			},
-			Run: removePublicPolicyStatements,
+			Run:    removePublicPolicyStatements,
+			Verify: verifyNoPublicStatements,
 		},
 		{
 			Name: "s3.make-acl-private",
@@ -65,7 +66,8 @@ func s3Actions() []Spec {
 				return fmt.Sprintf("remove the AllUsers and AuthenticatedUsers grants from the ACL of bucket %s in account %s",
 					in.String("bucket"), in.Target.Account)
 			},
-			Run: makeACLPrivate,
+			Run:    makeACLPrivate,
+			Verify: verifyACLPrivate,
 		},
 		{
 			Name: "s3.block-public-access",
@@ -85,7 +87,20 @@ func s3Actions() []Spec {
 				want := wantedBlock(in)
 				return fmt.Sprintf("turn on %s of bucket %s in account %s", joinOr(want.on(), ", ", "no Block Public Access setting"), in.String("bucket"), in.Target.Account)
 			},
-			Run: blockPublicAccess,
+			Run:    blockPublicAccess,
+			Verify: verifyPublicAccessBlocked,
+		},
+		{
+			Name: "s3.enable-versioning",
+			Description: "Turn on versioning of a bucket, so that overwritten and deleted objects can be recovered. " +
+				"A bucket whose versioning is suspended has it enabled again.",
+			Params: []Param{bucketParam},
+			Reads:  []string{"s3:GetBucketVersioning"}, Writes: []string{"s3:PutBucketVersioning"},
+			Describe: func(in Input) string {
+				return fmt.Sprintf("enable versioning of bucket %s in account %s", in.String("bucket"), in.Target.Account)
+			},
+			Run:    enableVersioning,
+			Verify: verifyVersioningEnabled,
 		},
 	}
 }
@@ -117,12 +132,14 @@ func removePublicPolicyStatements(ctx context.Context, in Input) (Result, error)
 	none := func(msg string) Result {
 		return Result{Outcome: AlreadyDone, Message: msg, Output: map[string]any{"removed_sids": []string{}, "kept": 0, "policy_deleted": false}}
 	}
+	gone := none(bucketMissing(bucket))
+	gone.Outcome = NotFound
 	got, err := cli.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket), ExpectedBucketOwner: owner})
 	switch {
 	case HasCode(err, codeNoSuchBucketPolicy):
 		return none(fmt.Sprintf("bucket %s has no policy", bucket)), nil
 	case HasCode(err, codeNoSuchBucket):
-		return none(fmt.Sprintf("bucket %s no longer exists", bucket)), nil
+		return gone, nil
 	case err != nil:
 		return Result{}, fmt.Errorf("get policy of bucket %s: %w", bucket, err)
 	}
@@ -142,7 +159,7 @@ func removePublicPolicyStatements(ctx context.Context, in Input) (Result, error)
 		_, err = cli.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(plan.Policy)), ExpectedBucketOwner: owner})
 	}
 	if HasCode(err, codeNoSuchBucket) {
-		return none(fmt.Sprintf("bucket %s no longer exists", bucket)), nil
+		return gone, nil
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("update policy of bucket %s: %w", bucket, err)
@@ -476,10 +493,12 @@ func makeACLPrivate(ctx context.Context, in Input) (Result, error) {
 	done := func(msg string) Result {
 		return Result{Outcome: AlreadyDone, Message: msg, Output: map[string]any{"removed_grants": []string{}}}
 	}
+	gone := done(bucketMissing(bucket))
+	gone.Outcome = NotFound
 	acl, err := cli.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String(bucket), ExpectedBucketOwner: owner})
 	switch {
 	case HasCode(err, codeNoSuchBucket):
-		return done(fmt.Sprintf("bucket %s no longer exists", bucket)), nil
+		return gone, nil
 	case HasCode(err, codeACLNotSupported):
 		return done(fmt.Sprintf("bucket %s has ACLs disabled (BucketOwnerEnforced)", bucket)), nil
 	case err != nil:
@@ -506,7 +525,7 @@ func makeACLPrivate(ctx context.Context, in Input) (Result, error) {
 	_, err = cli.PutBucketAcl(ctx, put)
 	switch {
 	case HasCode(err, codeNoSuchBucket):
-		return done(fmt.Sprintf("bucket %s no longer exists", bucket)), nil
+		return gone, nil
 	case HasCode(err, codeACLNotSupported):
 		return done(fmt.Sprintf("bucket %s has ACLs disabled (BucketOwnerEnforced)", bucket)), nil
 	case err != nil:
@@ -560,21 +579,13 @@ func blockPublicAccess(ctx context.Context, in Input) (Result, error) {
 	bucket := in.String("bucket")
 	cli := s3.NewFromConfig(in.AWS)
 	owner := expectedOwner(in)
-	var cur blockSettings
-	got, err := cli.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket), ExpectedBucketOwner: owner})
+	gone := Result{Outcome: NotFound, Message: bucketMissing(bucket), Output: map[string]any{"enabled": []string{}, "settings": []string{}}}
+	cur, err := publicAccessBlock(ctx, cli, bucket, owner)
 	switch {
 	case HasCode(err, codeNoSuchBucket):
-		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("bucket %s no longer exists", bucket), Output: map[string]any{"enabled": []string{}, "settings": []string{}}}, nil
-	case HasCode(err, codeNoSuchPAB):
-		// No configuration: every setting is off.
+		return gone, nil
 	case err != nil:
-		return Result{}, fmt.Errorf("get Block Public Access of bucket %s: %w", bucket, err)
-	case got.PublicAccessBlockConfiguration != nil:
-		c := got.PublicAccessBlockConfiguration
-		cur = blockSettings{
-			BlockPublicAcls: aws.ToBool(c.BlockPublicAcls), IgnorePublicAcls: aws.ToBool(c.IgnorePublicAcls),
-			BlockPublicPolicy: aws.ToBool(c.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets),
-		}
+		return Result{}, err
 	}
 	next := cur.or(wantedBlock(in))
 	if next == cur {
@@ -590,7 +601,7 @@ func blockPublicAccess(ctx context.Context, in Input) (Result, error) {
 		},
 	})
 	if HasCode(err, codeNoSuchBucket) {
-		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("bucket %s no longer exists", bucket), Output: map[string]any{"enabled": []string{}, "settings": []string{}}}, nil
+		return gone, nil
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("put Block Public Access of bucket %s: %w", bucket, err)
@@ -608,4 +619,162 @@ func blockPublicAccess(ctx context.Context, in Input) (Result, error) {
 	return Result{Outcome: Changed,
 		Message: fmt.Sprintf("turned on %s of bucket %s", strings.Join(enabled, ", "), bucket),
 		Output:  map[string]any{"enabled": enabled, "settings": next.on()}}, nil
+}
+
+// bucketMissing says that bucket does not exist.
+func bucketMissing(bucket string) string { return fmt.Sprintf("bucket %s does not exist", bucket) }
+
+// publicAccessBlock returns the bucket's Block Public Access settings; a
+// bucket without a configuration has every setting off.
+func publicAccessBlock(ctx context.Context, cli *s3.Client, bucket string, owner *string) (blockSettings, error) {
+	got, err := cli.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket), ExpectedBucketOwner: owner})
+	switch {
+	case HasCode(err, codeNoSuchPAB):
+		return blockSettings{}, nil
+	case err != nil:
+		return blockSettings{}, fmt.Errorf("get Block Public Access of bucket %s: %w", bucket, err)
+	case got.PublicAccessBlockConfiguration == nil:
+		return blockSettings{}, nil
+	}
+	c := got.PublicAccessBlockConfiguration
+	return blockSettings{
+		BlockPublicAcls: aws.ToBool(c.BlockPublicAcls), IgnorePublicAcls: aws.ToBool(c.IgnorePublicAcls),
+		BlockPublicPolicy: aws.ToBool(c.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets),
+	}, nil
+}
+
+// Verification.
+
+func verifyNoPublicStatements(ctx context.Context, in Input, _ Result) error {
+	bucket := in.String("bucket")
+	got, err := s3.NewFromConfig(in.AWS).GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket), ExpectedBucketOwner: expectedOwner(in)})
+	switch {
+	case HasCode(err, codeNoSuchBucketPolicy):
+		return nil
+	case HasCode(err, codeNoSuchBucket):
+		return Mismatch("%s", bucketMissing(bucket))
+	case err != nil:
+		return fmt.Errorf("get policy of bucket %s: %w", bucket, err)
+	}
+	plan, err := planPolicy([]byte(aws.ToString(got.Policy)))
+	if err != nil {
+		return fmt.Errorf("policy of bucket %s: %w", bucket, err)
+	}
+	if len(plan.Removed) > 0 {
+		return Mismatch("the policy of bucket %s grants access to everyone in statement(s) %s", bucket, strings.Join(plan.Removed, ", "))
+	}
+	return nil
+}
+
+func verifyACLPrivate(ctx context.Context, in Input, _ Result) error {
+	bucket := in.String("bucket")
+	acl, err := s3.NewFromConfig(in.AWS).GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String(bucket), ExpectedBucketOwner: expectedOwner(in)})
+	switch {
+	case HasCode(err, codeACLNotSupported):
+		return nil
+	case HasCode(err, codeNoSuchBucket):
+		return Mismatch("%s", bucketMissing(bucket))
+	case err != nil:
+		return fmt.Errorf("get ACL of bucket %s: %w", bucket, err)
+	}
+	var public []string
+	for _, g := range acl.Grants {
+		if name, ok := publicGrant(g); ok {
+			public = append(public, name)
+		}
+	}
+	if len(public) > 0 {
+		return Mismatch("the ACL of bucket %s grants %s", bucket, strings.Join(public, ", "))
+	}
+	return nil
+}
+
+func verifyPublicAccessBlocked(ctx context.Context, in Input, _ Result) error {
+	bucket := in.String("bucket")
+	cur, err := publicAccessBlock(ctx, s3.NewFromConfig(in.AWS), bucket, expectedOwner(in))
+	if HasCode(err, codeNoSuchBucket) {
+		return Mismatch("%s", bucketMissing(bucket))
+	}
+	if err != nil {
+		return err
+	}
+	if want := wantedBlock(in); cur.or(want) != cur {
+		var off []string
+		on := map[string]bool{}
+		for _, s := range cur.on() {
+			on[s] = true
+		}
+		for _, s := range want.on() {
+			if !on[s] {
+				off = append(off, s)
+			}
+		}
+		return Mismatch("bucket %s has %s off", bucket, strings.Join(off, ", "))
+	}
+	return nil
+}
+
+// Versioning.
+
+// bucketVersioning returns the bucket's versioning status: "Enabled",
+// "Suspended", or "" for a bucket whose versioning was never enabled.
+func bucketVersioning(ctx context.Context, cli *s3.Client, bucket string, owner *string) (string, error) {
+	got, err := cli.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(bucket), ExpectedBucketOwner: owner})
+	if err != nil {
+		return "", fmt.Errorf("get versioning of bucket %s: %w", bucket, err)
+	}
+	return string(got.Status), nil
+}
+
+func enableVersioning(ctx context.Context, in Input) (Result, error) {
+	bucket := in.String("bucket")
+	cli := s3.NewFromConfig(in.AWS)
+	owner := expectedOwner(in)
+	out := map[string]any{"bucket": bucket, "previous_status": ""}
+	cur, err := bucketVersioning(ctx, cli, bucket, owner)
+	switch {
+	case HasCode(err, codeNoSuchBucket):
+		return Result{Outcome: NotFound, Message: bucketMissing(bucket), Output: out}, nil
+	case err != nil:
+		return Result{}, err
+	}
+	out["previous_status"] = cur
+	if cur == string(s3types.BucketVersioningStatusEnabled) {
+		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("bucket %s already has versioning enabled", bucket), Output: out}, nil
+	}
+	_, err = cli.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket), ExpectedBucketOwner: owner,
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}})
+	switch {
+	case HasCode(err, codeNoSuchBucket):
+		return Result{Outcome: NotFound, Message: bucketMissing(bucket), Output: out}, nil
+	case err != nil:
+		return Result{}, fmt.Errorf("enable versioning of bucket %s: %w", bucket, err)
+	}
+	was := "never enabled"
+	if cur != "" {
+		was = "was " + cur
+	}
+	return Result{Outcome: Changed, Message: fmt.Sprintf("enabled versioning of bucket %s (%s)", bucket, was), Output: out}, nil
+}
+
+func verifyVersioningEnabled(ctx context.Context, in Input, _ Result) error {
+	bucket := in.String("bucket")
+	cur, err := bucketVersioning(ctx, s3.NewFromConfig(in.AWS), bucket, expectedOwner(in))
+	switch {
+	case HasCode(err, codeNoSuchBucket):
+		return Mismatch("%s", bucketMissing(bucket))
+	case err != nil:
+		return err
+	case cur != string(s3types.BucketVersioningStatusEnabled):
+		return Mismatch("bucket %s has versioning %s", bucket, orWord(cur, "never enabled"))
+	}
+	return nil
+}
+
+// orWord returns s, or word if s is blank.
+func orWord(s, word string) string {
+	if strings.TrimSpace(s) == "" {
+		return word
+	}
+	return s
 }

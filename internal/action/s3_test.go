@@ -202,7 +202,8 @@ func (w *s3World) input(params map[string]any) Input {
 	return Input{Params: params, AWS: w.sim.Config(""), Target: Target{Account: awssim.DefaultAccount, Region: awssim.DefaultRegion, Type: "AWS::S3::Bucket", ID: w.bucket}}
 }
 
-// run checks params against the action's spec and runs it.
+// run checks params against the action's spec and runs it through its
+// permission gate, verifying what it changed.
 func run(t *testing.T, name string, in Input) Result {
 	t.Helper()
 	var spec *Spec
@@ -219,7 +220,7 @@ func run(t *testing.T, name string, in Input) Result {
 		t.Fatal(err)
 	}
 	in.Params = params
-	res, err := spec.Run(context.Background(), in)
+	res, err := execute(t, spec, in)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -375,8 +376,8 @@ func TestS3BlockPublicAccessNeverLoosens(t *testing.T) {
 func TestS3MissingBucket(t *testing.T) {
 	w := newS3World(t)
 	in := w.input(map[string]any{"bucket": "no-such-bucket"})
-	for _, name := range []string{"s3.block-public-access", "s3.remove-public-policy-statements", "s3.make-acl-private"} {
-		if res := run(t, name, in); res.Outcome != AlreadyDone || !strings.Contains(res.Message, "no longer exists") {
+	for _, name := range []string{"s3.block-public-access", "s3.remove-public-policy-statements", "s3.make-acl-private", "s3.enable-versioning"} {
+		if res := run(t, name, in); res.Outcome != NotFound || res.Message != "bucket no-such-bucket does not exist" {
 			t.Errorf("%s on a missing bucket = %+v", name, res)
 		}
 	}

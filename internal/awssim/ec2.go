@@ -13,7 +13,8 @@ import (
 
 // EC2: VPCs, subnets, security groups and their rules, internet gateways,
 // tags, EBS default encryption, volumes, snapshots and their
-// create-volume permission, and instances. State is kept per account and
+// create-volume permission, instances and their network interfaces
+// (ec2_eni.go). State is kept per account and
 // region.
 
 const ec2XMLNS = "http://ec2.amazonaws.com/doc/2016-11-15/"
@@ -35,6 +36,9 @@ type ec2Region struct {
 	Volumes         map[string]*ec2Volume
 	Snapshots       map[string]*ec2Snapshot
 	Instances       map[string]*ec2Instance
+	// ENIs are the network interfaces; use enis(), which makes the map
+	// for state saved before they were simulated.
+	ENIs map[string]*ec2ENI `json:",omitempty"`
 	// Tags maps a resource ID to its tags.
 	Tags map[string]map[string]string
 	// EBSEncryptionByDefault is the account's EBS default encryption in
@@ -119,12 +123,15 @@ type ec2Snapshot struct {
 type ec2Instance struct {
 	ID, ReservationID, ImageID, Type string
 	SubnetID, VPCID, AZ, PrivateIP   string
-	Groups                           []string
-	RootVolumeID                     string
-	ProfileARN, ProfileID            string
-	State                            string
-	Launched                         time.Time
-	Seq                              int
+	// LegacyGroups are the security groups of an instance saved before
+	// network interfaces were simulated; restoring moves them to its
+	// primary interface.
+	LegacyGroups          []string `json:"Groups,omitempty"`
+	RootVolumeID          string
+	ProfileARN, ProfileID string
+	State                 string
+	Launched              time.Time
+	Seq                   int
 }
 
 func newEC2(s *Server) *serviceDef {
@@ -172,12 +179,15 @@ func newEC2(s *Server) *serviceDef {
 		"StopInstances":                 svc.changeInstanceState("stopped"),
 		"StartInstances":                svc.changeInstanceState("running"),
 	}
+	for op, h := range svc.eniOps() {
+		ops[op] = h
+	}
 	for op, h := range ops {
 		ops[op] = dryRunnable(h)
 	}
 	return &serviceDef{
 		Name: "ec2", EventSource: "ec2.amazonaws.com", Protocol: protoEC2, XMLNS: ec2XMLNS,
-		Query: ops, State: svc,
+		Query: ops, State: svc, Restored: svc.restored,
 	}
 }
 
@@ -204,7 +214,7 @@ func (svc *ec2Service) regionOf(account, region string) *ec2Region {
 			Account: account, Region: region,
 			VPCs: map[string]*ec2VPC{}, Subnets: map[string]*ec2Subnet{}, Groups: map[string]*ec2Group{},
 			IGWs: map[string]*ec2IGW{}, Volumes: map[string]*ec2Volume{}, Snapshots: map[string]*ec2Snapshot{},
-			Instances: map[string]*ec2Instance{}, Tags: map[string]map[string]string{},
+			Instances: map[string]*ec2Instance{}, ENIs: map[string]*ec2ENI{}, Tags: map[string]map[string]string{},
 		}
 		svc.Regions[k] = r
 	}
@@ -240,6 +250,8 @@ func errEC2NotFound(kind, id string) *Error {
 		return ec2Err("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
 	case "security-group-rule":
 		return ec2Err("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
+	case "network-interface":
+		return ec2Err("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
 	}
 	return ec2Err("InvalidID", "The ID '%s' is not valid", id)
 }
@@ -315,8 +327,8 @@ func (r *ec2Region) xSubnet(c *call, sn *ec2Subnet) xSubnet {
 
 func (r *ec2Region) usedAddresses(subnetID string) int {
 	n := 0
-	for _, in := range r.Instances {
-		if in.SubnetID == subnetID && in.State != "terminated" {
+	for _, e := range r.enis() {
+		if e.SubnetID == subnetID {
 			n++
 		}
 	}
@@ -763,6 +775,8 @@ func (r *ec2Region) resourceType(id string) (string, bool) {
 		return "snapshot", r.Snapshots[id] != nil
 	case "i":
 		return "instance", r.Instances[id] != nil
+	case "eni":
+		return "network-interface", r.enis()[id] != nil
 	}
 	return "", false
 }
@@ -1146,6 +1160,11 @@ func (svc *ec2Service) deleteSubnet(c *call, in url.Values) (any, error) {
 			return nil, ec2Err("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted.", id)
 		}
 	}
+	for _, e := range r.enis() {
+		if e.SubnetID == id {
+			return nil, ec2Err("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted.", id)
+		}
+	}
 	delete(r.Subnets, id)
 	r.dropTags(id)
 	return xReturn{true}, nil
@@ -1320,11 +1339,8 @@ func (svc *ec2Service) deleteSecurityGroup(c *call, in url.Values) (any, error) 
 	if g.Name == "default" {
 		return nil, ec2Err("CannotDelete", "the specified group: \"%s\" name: \"default\" cannot be deleted by a user", g.ID)
 	}
-	for _, inst := range r.Instances {
-		if inst.State == "terminated" {
-			continue
-		}
-		for _, gid := range inst.Groups {
+	for _, e := range r.enis() {
+		for _, gid := range e.Groups {
 			if gid == g.ID {
 				return nil, ec2Err("DependencyViolation", "resource %s has a dependent object", g.ID)
 			}
@@ -2619,6 +2635,7 @@ type xInstance struct {
 	RootDeviceName string             `xml:"rootDeviceName"`
 	BlockDevices   []xBlockDevice     `xml:"blockDeviceMapping>item"`
 	Profile        *xProfile          `xml:"iamInstanceProfile,omitempty"`
+	ENIs           []xENI             `xml:"networkInterfaceSet>item"`
 	Tags           []xTag             `xml:"tagSet>item"`
 }
 
@@ -2644,12 +2661,15 @@ func (r *ec2Region) xInstance(in *ec2Instance) xInstance {
 	if in.State != "terminated" {
 		x.SubnetID, x.VPCID, x.PrivateIP = in.SubnetID, in.VPCID, in.PrivateIP
 		x.PrivateDNS = "ip-" + strings.ReplaceAll(in.PrivateIP, ".", "-") + "." + r.Region + ".compute.internal"
-		for _, gid := range in.Groups {
+		for _, gid := range r.instanceGroups(in) {
 			name := ""
 			if g := r.Groups[gid]; g != nil {
 				name = g.Name
 			}
 			x.Groups = append(x.Groups, xGroupIdentifier{gid, name})
+		}
+		for _, e := range r.instanceENIs(in) {
+			x.ENIs = append(x.ENIs, r.xENI(e, false))
 		}
 		for _, v := range r.Volumes {
 			if a := v.Attachment; a != nil && a.InstanceID == in.ID {
@@ -2775,18 +2795,14 @@ func (svc *ec2Service) runInstances(c *call, in url.Values) (any, error) {
 			}
 		}
 	}
-	p, _ := netip.ParsePrefix(sn.CIDR)
 	res := xReservation{ID: c.newID("r-", 17), OwnerID: r.Account}
 	for range maxCount {
 		inst := &ec2Instance{ID: c.newID("i-", 17), ReservationID: res.ID, ImageID: image, Type: typ, SubnetID: sn.ID, VPCID: sn.VPCID,
-			AZ: sn.AZ, Groups: append([]string(nil), groups...), ProfileARN: profileARN, ProfileID: profileID,
+			AZ: sn.AZ, ProfileARN: profileARN, ProfileID: profileID,
 			State: "running", Launched: c.now, Seq: r.next()}
-		sn.NextHost++
-		addr := p.Addr().As4()
-		host := sn.NextHost + 3
-		addr[2] += byte(host >> 8)
-		addr[3] += byte(host)
-		inst.PrivateIP = netip.AddrFrom4(addr).String()
+		eni := r.newENI(c, sn, groups, "")
+		eni.InstanceID, eni.AttachmentID, eni.AttachTime, eni.DeleteOnTermination = inst.ID, c.newID("eni-attach-", 17), c.now, true
+		inst.PrivateIP = eni.PrivateIP
 		vol := &ec2Volume{ID: c.newID("vol-", 17), AZ: sn.AZ, Type: "gp3", SnapshotID: c.newID("snap-", 17), Size: rootSize,
 			Encrypted: r.EBSEncryptionByDefault, Created: c.now, Seq: r.next(),
 			Attachment: &ec2VolumeAttachment{InstanceID: inst.ID, Device: "/dev/xvda", AttachTime: c.now, DeleteOnTermination: true}}
@@ -2913,21 +2929,20 @@ func (svc *ec2Service) modifyInstanceAttribute(c *call, in url.Values) (any, err
 	if inst.State == "terminated" {
 		return nil, ec2Err("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be modified.", id)
 	}
+	enis := r.instanceENIs(inst)
+	if len(enis) > 1 {
+		return nil, ec2Err("InvalidInstanceID", "There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", id)
+	}
+	if err := r.checkGroups(groups, inst.VPCID); err != nil {
+		return nil, err
+	}
 	var items []any
 	for _, gid := range groups {
-		g := r.Groups[gid]
-		if g == nil {
-			return nil, errEC2NotFound("security-group", gid)
-		}
-		if g.VPCID != inst.VPCID {
-			return nil, ec2Err("InvalidGroup.NotFound", "The security group '%s' does not exist in VPC '%s'", gid, inst.VPCID)
-		}
 		items = append(items, map[string]any{"groupId": gid})
 	}
-	if len(groups) > 5 {
-		return nil, ec2Err("SecurityGroupsPerInstanceLimitExceeded", "The maximum number of security groups per interface has been reached.")
+	if len(enis) == 1 {
+		enis[0].Groups = append([]string(nil), groups...)
 	}
-	inst.Groups = append([]string(nil), groups...)
 	c.trailParams = map[string]any{"instanceId": id, "groupSet": map[string]any{"items": items}}
 	c.trailResponse = map[string]any{"requestId": c.requestID, "_return": true}
 	return xReturn{true}, nil
@@ -2969,6 +2984,14 @@ func (svc *ec2Service) changeInstanceState(target string) queryHandler {
 			}
 			inst.State = target
 			if target == "terminated" && prev != "terminated" {
+				for _, e := range r.instanceENIs(inst) {
+					if e.DeleteOnTermination {
+						delete(r.ENIs, e.ID)
+						r.dropTags(e.ID)
+						continue
+					}
+					e.InstanceID, e.AttachmentID, e.DeviceIndex = "", "", 0
+				}
 				for _, v := range r.Volumes {
 					if a := v.Attachment; a != nil && a.InstanceID == id {
 						v.Attachment = nil

@@ -38,6 +38,7 @@ type iamUser struct {
 	Inline              map[string]string // policy name → document
 	Attached            []string          // policy ARNs
 	Keys                []*iamAccessKey
+	LoginProfile        *iamLoginProfile `json:",omitempty"` // iam_login.go
 }
 
 type iamAccessKey struct {
@@ -297,6 +298,9 @@ func (svc *iamService) deleteUser(c *call, in url.Values) (any, error) {
 	u, err := svc.user(c, in.Get("UserName"))
 	if err != nil {
 		return nil, err
+	}
+	if u.LoginProfile != nil {
+		return nil, errDeleteConflict("Cannot delete entity, must delete login profile first.")
 	}
 	if len(u.Keys) > 0 || len(u.Inline) > 0 || len(u.Attached) > 0 {
 		return nil, errDeleteConflict("Cannot delete entity, must delete access keys and policies first.")

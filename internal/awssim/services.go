@@ -5,6 +5,7 @@ package awssim
 func newServices(s *Server) []*serviceDef {
 	iam, iamDef := newIAM(s)
 	s.authz = iam.authorize
+	iam.addLoginProfileOps(iamDef)
 	s3, s3Def := newS3(s)
 	sqs, sqsDef := newSQS(s)
 	return []*serviceDef{
@@ -22,6 +23,7 @@ func newServices(s *Server) []*serviceDef {
 		newSecurityHub(s),
 		newConfig(s),
 		newAccessAnalyzer(s),
+		newTagging(s),
 	}
 }
 

@@ -21,7 +21,7 @@ func TestEC2PlaybooksLeastPrivilege(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]string{
-		"ec2-security-group-open-to-world": {"ec2:DescribeSecurityGroupRules", "ec2:RevokeSecurityGroupIngress"},
+		"ec2-security-group-open-to-world": {"ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups", "ec2:RevokeSecurityGroupIngress"},
 		"ec2-internet-gateway-attached":    {"ec2:DescribeInternetGateways", "ec2:DescribeVpcs", "ec2:DetachInternetGateway"},
 	}
 	for _, pb := range pbs {

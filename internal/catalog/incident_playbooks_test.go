@@ -29,9 +29,9 @@ func TestIncidentPlaybooks(t *testing.T) {
 		{"glue-dev-endpoint-insecure", playbook.Auto, []string{"glue:DeleteDevEndpoint", "glue:GetDevEndpoint"}},
 		{"guardduty-instance-credential-exfiltration", playbook.Auto, []string{"iam:GetRolePolicy", "iam:PutRolePolicy"}},
 		{"guardduty-instance-compromised", playbook.Approve, []string{
-			"ec2:CreateSecurityGroup", "ec2:CreateSnapshot", "ec2:CreateTags", "ec2:DescribeInstances", "ec2:DescribeSecurityGroups",
-			"ec2:DescribeSnapshots", "ec2:DescribeVolumes", "ec2:ModifyInstanceAttribute", "ec2:RevokeSecurityGroupEgress",
-			"ec2:RevokeSecurityGroupIngress"}},
+			"ec2:CreateSecurityGroup", "ec2:CreateSnapshot", "ec2:CreateTags", "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces",
+			"ec2:DescribeSecurityGroups", "ec2:DescribeSnapshots", "ec2:DescribeVolumes", "ec2:ModifyNetworkInterfaceAttribute",
+			"ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress"}},
 		{"access-analyzer-external-access", playbook.Notify, []string{"access-analyzer:GetFinding", "access-analyzer:UpdateFindings"}},
 	}
 	reg := testRegistry(t)

@@ -41,7 +41,7 @@ func TestSecurityHubEC213LeastPrivilege(t *testing.T) {
 	if pb.Mode != playbook.Auto || !pb.Enabled || !reflect.DeepEqual(pb.Notify.Channels, []string{"security-team", "owners"}) {
 		t.Errorf("mode %v, enabled %v, notify %v", pb.Mode, pb.Enabled, pb.Notify.Channels)
 	}
-	want := []string{"ec2:DescribeSecurityGroupRules", "ec2:RevokeSecurityGroupIngress", "securityhub:BatchUpdateFindings", "securityhub:GetFindings"}
+	want := []string{"ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups", "ec2:RevokeSecurityGroupIngress", "securityhub:BatchUpdateFindings", "securityhub:GetFindings"}
 	if got, err := reg.Permissions(pb.Actions()...); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("permissions = %v, %v; want %v", got, err, want)
 	}

@@ -71,7 +71,7 @@ func TestDemoShowsEveryScenario(t *testing.T) {
 		{"Access Analyzer", []string{"left for a person (notify mode)", "still trusts arn:aws:iam::210987654321:root", "is ACTIVE"},
 			[]string{"(mode notify): planned", "External access to IAM role LegacyVendorAccess"}},
 		{"Security Hub", []string{"admits nothing from the internet", "tcp 443 from 10.0.0.0/8", "workflow status is RESOLVED"},
-			[]string{"tcp 22 from 0.0.0.0/0", "workflow NEW", "from NEW to RESOLVED with a note"}},
+			[]string{"tcp 22 from 0.0.0.0/0", "workflow NEW", "from NEW to RESOLVED and added to its note"}},
 	}
 	scenarios := demo.Scenarios()
 	if len(scenarios) != len(tests) || len(secs) != len(tests) {

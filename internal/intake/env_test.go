@@ -62,6 +62,7 @@ func newEnv(t testing.TB) *env {
 		Description: "Touch a thing.",
 		Params:      []action.Param{{Name: "name", Type: action.String, Required: true}},
 		Writes:      []string{"test:Touch"},
+		Verify:      func(context.Context, action.Input, action.Result) error { return nil },
 		Run: func(_ context.Context, in action.Input) (action.Result, error) {
 			name := in.String("name")
 			switch name {

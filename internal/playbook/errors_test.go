@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/rectify-dev/rectify/internal/action"
 )
 
 // TestLoaderErrors checks that each kind of mistake is reported at the
@@ -147,5 +149,40 @@ steps:
 		if !strings.HasPrefix(errs[i].Error(), w) {
 			t.Errorf("error %d = %q, want prefix %q", i, errs[i], w)
 		}
+	}
+}
+
+// TestBuiltinParamTypes loads steps of built-in actions whose literal
+// parameters have the wrong type: each is an error at its file:line:col.
+func TestBuiltinParamTypes(t *testing.T) {
+	reg, err := action.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const head = "id: p\ntitle: T\ntrigger: {source: [aws.ec2]}\nsteps:\n  - action: ec2.revoke-open-ingress\n    with:\n      group_id: sg-1\n" // lines 1-7
+	for _, tc := range []struct {
+		name, ports string
+		want        string
+	}{
+		{"port name", "[22, ssh]", `f.yaml:8:14: steps[0].with.ports: param ports: wrong type: want port list: element 1: "ssh" is not a port number or a range`},
+		{"out of range", "[70000]", `f.yaml:8:14: steps[0].with.ports: param ports: wrong type: want port list: element 0: 70000 is out of range 0 to 65535`},
+		{"map", "{ssh: 22}", `f.yaml:8:14: steps[0].with.ports: param ports: wrong type: want port list, got map`},
+		{"reversed range", "'9000-8000'", `f.yaml:8:14: steps[0].with.ports: param ports: wrong type: want port list: range "9000-8000" ends before it starts`},
+		{"good", "[22, 3389, '8000-8100']", ""},
+		{"one port", "5432", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("f.yaml", []byte(head+"      ports: "+tc.ports+"\n"), Options{Registry: reg})
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				return
+			}
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), tc.want) {
+				t.Fatalf("Parse error = %v\nwant %s", err, tc.want)
+			}
+		})
 	}
 }

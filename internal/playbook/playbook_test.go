@@ -19,11 +19,13 @@ func noop(context.Context, action.Input) (action.Result, error) {
 	return action.Result{Outcome: action.NoOp}, nil
 }
 
+func verified(context.Context, action.Input, action.Result) error { return nil }
+
 func testRegistry(t testing.TB) *action.Registry {
 	t.Helper()
 	r := action.NewRegistry()
 	for _, s := range []action.Spec{
-		{Name: "iam.delete-access-key", Writes: []string{"iam:DeleteAccessKey"}, Run: noop, Params: []action.Param{
+		{Name: "iam.delete-access-key", Writes: []string{"iam:DeleteAccessKey"}, Run: noop, Verify: verified, Params: []action.Param{
 			{Name: "user_name", Type: action.String, Required: true},
 			{Name: "access_key_id", Type: action.String, Required: true},
 		}},
