@@ -162,11 +162,27 @@ func (e *Event) Kind() Kind {
 // Parse parses and validates an EventBridge event. Only the envelope is
 // decoded; Detail is kept raw. Parse copies data, so the caller may reuse it.
 //
-// The fields id, source, detail-type, account and detail are required;
-// account must be a 12-digit AWS account id, time (if present) an RFC 3339
-// timestamp, resources (if present) an array of strings and detail a JSON
-// object. Top-level fields Event has no field for are kept in Raw. Every
-// failure is an *Error.
+// The body must be one JSON object of at most MaxSize bytes in which no
+// object, at any depth, repeats a key (keys compared as decoded, so "a" and
+// "\u0061" are the same key): JSON readers disagree on which of repeated
+// values counts, so an event with one is refused, with the path of the
+// repeated key as the Error's Field.
+//
+// The fields id, source, detail-type, account and detail are required:
+//
+//   - id: 1 to MaxIDLen bytes of printable ASCII without spaces;
+//   - source, detail-type and version: printable text (valid UTF-8 without
+//     control, format or separator characters) of at most MaxSourceLen,
+//     MaxDetailTypeLen and MaxVersionLen characters;
+//   - account: a 12-digit AWS account id;
+//   - region (if present): an AWS region name (see IsRegion);
+//   - time (if present): an RFC 3339 timestamp;
+//   - resources (if present): an array of at most MaxResources strings, each
+//     printable text of at most MaxResourceLen characters;
+//   - detail: a JSON object.
+//
+// A null field counts as absent. Top-level fields Event has no field for are
+// kept in Raw. Every failure is an *Error naming the field at fault.
 func Parse(data []byte) (*Event, error) {
 	if len(data) > MaxSize {
 		return nil, &Error{Reason: fmt.Sprintf("body of %d bytes exceeds the %d-byte EventBridge event size limit", len(data), MaxSize)}

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 const samples = "testdata/events"
@@ -197,6 +199,52 @@ func TestParseErrors(t *testing.T) {
 		{"resources string", `{` + valid + `,"resources":"arn:aws:s3:::b","detail":{}}`, "resources", "must be an array of strings"},
 		{"resources of numbers", `{` + valid + `,"resources":["a",7],"detail":{}}`, "resources[1]", `got number "7"`},
 		{"too large", `{` + valid + `,"detail":{"pad":"` + strings.Repeat("x", MaxSize) + `"}}`, "", "exceeds the 1048576-byte"},
+
+		// Limits on the envelope's strings.
+		{"id too long", env("id", strings.Repeat("a", MaxIDLen+1)), "id", "129 bytes long; the limit is 128"},
+		{"id of a megabyte", env("id", strings.Repeat("a", 1<<20-200)), "id", "the limit is 128"},
+		{"id with an escape sequence", env("id", "\\u001b[2Jx"), "id", `"\x1b[2Jx" has byte 0x1b at offset 0`},
+		{"id with a space", env("id", "a b"), "id", "has byte 0x20 at offset 1"},
+		{"id with DEL", env("id", "a\u007f"), "id", "has byte 0x7f"},
+		{"id not ASCII", env("id", "é"), "id", "has byte 0xc3 at offset 0"},
+		{"source too long", env("source", strings.Repeat("s", MaxSourceLen+1)), "source", "257 characters long; the limit is 256"},
+		{"source with a newline", env("source", "a\\nb"), "source", `"a\nb" has the non-printing character U+000A at offset 1`},
+		{"source with a C1 control", env("source", "a\u009bb"), "source", "U+009B"},
+		{"source not UTF-8", env("source", "a\xffb"), "source", "is not valid UTF-8"},
+		{"detail-type too long", env("detail-type", strings.Repeat("é", MaxDetailTypeLen+1)), "detail-type", "129 characters long; the limit is 128"},
+		{"detail-type with a bidi override", env("detail-type", "GuardDuty \u202eFinding"), "detail-type", "U+202E at offset 10"},
+		{"detail-type with a zero-width space", env("detail-type", "a\u200bb"), "detail-type", "U+200B"},
+		{"version too long", env("version", strings.Repeat("0", MaxVersionLen+1)), "version", "the limit is 32"},
+		{"version with ESC", env("version", "\\u001b"), "version", "U+001B"},
+		{"too many resources", `{` + valid + `,"resources":[` + strings.Repeat(`"a",`, MaxResources) + `"a"],"detail":{}}`, "resources", "more than 1000 entries"},
+		{"resource too long", `{` + valid + `,"resources":["a","` + strings.Repeat("r", MaxResourceLen+1) + `"],"detail":{}}`, "resources[1]", "2049 characters long; the limit is 2048"},
+		{"resource with ESC", `{` + valid + `,"resources":["arn:aws:s3:::b\u001b]0;x\u0007"],"detail":{}}`, "resources[0]", "U+001B"},
+		{"region path", env("region", "../../etc"), "region", `"../../etc" is not an AWS region name`},
+		{"region upper case", env("region", "US-EAST-1"), "region", "not an AWS region name"},
+		{"region without number", env("region", "us-east"), "region", "not an AWS region name"},
+		{"region two parts", env("region", "local-1"), "region", "not an AWS region name"},
+		{"region double hyphen", env("region", "us--east-1"), "region", "not an AWS region name"},
+		{"region trailing hyphen", env("region", "us-east-1-"), "region", "not an AWS region name"},
+		{"region digit inside", env("region", "us-e4st-1"), "region", "not an AWS region name"},
+		{"region one-letter first part", env("region", "u-east-1"), "region", "not an AWS region name"},
+		{"region too long", env("region", "us-"+strings.Repeat("a", MaxRegionLen)+"-1"), "region", "not an AWS region name"},
+		{"region with ESC", env("region", "us-east-1\\u001b[2J"), "region", `"us-east-1\x1b[2J"`},
+		{"account thirteen digits", env("account", "1234567890123"), "account", "is not a 12-digit"},
+		{"account with ESC", env("account", "\\u001b[2J12345678"), "account", `"\x1b[2J12345678" is not a 12-digit`},
+
+		// Duplicate keys, at any depth.
+		{"duplicate detail", `{` + valid + `,"detail":{"status":"WARN"},"detail":{"status":"OK"}}`, "detail", `duplicate key "detail"`},
+		{"duplicate id", `{"id":"a",` + valid[9:] + `,"id":"b","detail":{}}`, "id", `duplicate key "id"`},
+		{"duplicate unknown top-level key", `{` + valid + `,"x":1,"detail":{},"x":2}`, "x", `duplicate key "x"`},
+		{"duplicate deep in detail", `{` + valid + `,"detail":{"a":{"b":{"c":1,"d":2,"c":3}}}}`, "detail.a.b.c", `duplicate key "c"`},
+		{"duplicate in an array element", `{` + valid + `,"detail":{"findings":[{"Id":"1"},{"Id":"2","Resources":[{"Type":"t"},{"Id":"x","Type":"a","Id":"y"}]}]}}`, "detail.findings[1].Resources[1].Id", `duplicate key "Id"`},
+		{"duplicate spelled with an escape", `{` + valid + `,"detail":{"status":"WARN","\u0073tatus":"OK"}}`, "detail.status", `duplicate key "status"`},
+		{"duplicate escaped both times", `{` + valid + `,"detail":{"\u00e9":1,"\u00E9":2}}`, `detail["é"]`, `duplicate key "é"`},
+		{"duplicate invalid UTF-8", `{` + valid + "," + `"detail":{"` + "\xff" + `":1,"` + "\xfe" + `":2}}`, `detail["�"]`, "duplicate key"},
+		{"duplicate among many keys", `{` + valid + `,"detail":{` + manyKeys(100) + `,"k57":0}}`, "detail.k57", `duplicate key "k57"`},
+		{"duplicate key with dots", `{` + valid + `,"detail":{"a.b":1,"a.b":2}}`, `detail["a.b"]`, `duplicate key "a.b"`},
+		{"duplicate key with ESC", `{` + valid + `,"detail":{"\u001b[2J":1,"\u001b[2J":2}}`, `detail["\x1b[2J"]`, `duplicate key "\x1b[2J"`},
+		{"duplicate empty key", `{` + valid + `,"detail":{"":1,"":2}}`, `detail[""]`, `duplicate key ""`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,6 +264,11 @@ func TestParseErrors(t *testing.T) {
 			}
 			if tt.field != "" && !strings.Contains(err.Error(), tt.field+":") {
 				t.Errorf("error %q does not name the field %q", err, tt.field)
+			}
+			for _, r := range err.Error() {
+				if r != ' ' && !unicode.IsPrint(r) {
+					t.Errorf("error %q holds the unprintable character %U", err, r)
+				}
 			}
 		})
 	}
@@ -291,5 +344,76 @@ func TestKindString(t *testing.T) {
 	}
 	if s := Kind(99).String(); s != "Kind(99)" {
 		t.Errorf("Kind(99).String() = %q", s)
+	}
+}
+
+// env returns a valid event whose field is set to the JSON string literal
+// with the given contents (escapes written as in JSON).
+func env(field, literal string) string {
+	m := map[string]string{"id": "x", "source": "aws.ec2", "detail-type": "d", "account": "123456789012"}
+	m[field] = literal
+	var b strings.Builder
+	b.WriteString("{")
+	for _, k := range []string{"version", "id", "source", "detail-type", "account", "region"} {
+		if v, ok := m[k]; ok {
+			b.WriteString(`"` + k + `":"` + v + `",`)
+		}
+	}
+	b.WriteString(`"detail":{}}`)
+	return b.String()
+}
+
+// manyKeys returns n distinct members "k0":0, "k1":1, ... of an object.
+func manyKeys(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = `"k` + strconv.Itoa(i) + `":` + strconv.Itoa(i)
+	}
+	return strings.Join(parts, ",")
+}
+
+func TestParseLimitsAccepted(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{"id of 128 bytes", env("id", strings.Repeat("~", MaxIDLen))},
+		{"id of a UUID", env("id", "6a7e8feb-b491-4cf7-a9f1-bf3703467718")},
+		{"source of 256 characters", env("source", strings.Repeat("s", MaxSourceLen))},
+		{"detail-type of 128 characters", env("detail-type", strings.Repeat("é", MaxDetailTypeLen))},
+		{"detail-type with spaces and accents", env("detail-type", "Détail type · ünïcode")},
+		{"version of 32 characters", env("version", strings.Repeat("0", MaxVersionLen))},
+		{"1000 resources", `{"id":"x","source":"s","detail-type":"d","account":"123456789012","resources":[` + strings.Repeat(`"a",`, MaxResources-1) + `"a"],"detail":{}}`},
+		{"resource of 2048 characters", `{"id":"x","source":"s","detail-type":"d","account":"123456789012","resources":["` + strings.Repeat("r", MaxResourceLen) + `",""],"detail":{}}`},
+		{"region us-east-1", env("region", "us-east-1")},
+		{"region us-gov-west-1", env("region", "us-gov-west-1")},
+		{"region cn-northwest-1", env("region", "cn-northwest-1")},
+		{"region us-isob-east-1", env("region", "us-isob-east-1")},
+		{"region eusc-de-east-1", env("region", "eusc-de-east-1")},
+		{"region ap-southeast-5", env("region", "ap-southeast-5")},
+		{"same key in different objects", env("id", "x")[:len(env("id", "x"))-3] + `{"a":{"a":1},"b":[{"a":1},{"a":2,"b":{"a":3}}],"c":{"a":[{"a":1}]}}}`},
+		{"many keys, none repeated", env("id", "x")[:len(env("id", "x"))-3] + `{` + manyKeys(300) + `,"nested":{` + manyKeys(40) + `,"deeper":{` + manyKeys(200) + `}}}}`},
+		{"keys that differ only in case", env("id", "x")[:len(env("id", "x"))-3] + `{"Name":"a","name":"b","NAME":"c"}}`},
+		{"keys that share a prefix and a length", env("id", "x")[:len(env("id", "x"))-3] + `{"abcdefgh-1-ijklmnop":1,"abcdefgh-2-ijklmnop":2}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Parse([]byte(tt.in)); err != nil {
+				t.Errorf("Parse: %v", err)
+			}
+		})
+	}
+}
+
+func TestIsRegion(t *testing.T) {
+	for _, s := range []string{"us-east-1", "eu-central-2", "il-central-1", "mx-central-1", "us-iso-east-1", "eu-isoe-west-1", "us-isof-south-1", "ap-northeast-3"} {
+		if !IsRegion(s) {
+			t.Errorf("IsRegion(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"", "us", "us-east", "us-east-", "-us-east-1", "us-east-1a", "us_east_1", "Us-east-1", "us-east-01x", "../../etc", "us-east-1/", "aws-global", "us-east-1\n"} {
+		if IsRegion(s) {
+			t.Errorf("IsRegion(%q) = true", s)
+		}
 	}
 }

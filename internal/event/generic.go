@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Map returns the whole event, including top-level fields Event has no field
@@ -40,20 +41,27 @@ func decodeGeneric(b []byte) (map[string]any, error) {
 // numberError is a number numbers cannot convert, with the path to it
 // collected, innermost first, as the error travels up.
 type numberError struct {
-	path []string
+	path []pathStep
 	text string
 	err  error
 }
 
+// pathStep is an object key, or an array index when index >= 0.
+type pathStep struct {
+	key   string
+	index int
+}
+
 func (n *numberError) asError() *Error {
-	var field string
+	var field strings.Builder
 	for i := len(n.path) - 1; i >= 0; i-- {
-		if field != "" && n.path[i][0] != '[' {
-			field += "."
+		if s := n.path[i]; s.index >= 0 {
+			field.WriteString("[" + strconv.Itoa(s.index) + "]")
+		} else {
+			appendKey(&field, s.key)
 		}
-		field += n.path[i]
 	}
-	return &Error{Field: field, Reason: fmt.Sprintf("number %s is out of range", quoteValue(n.text)), Err: n.err}
+	return &Error{Field: field.String(), Reason: fmt.Sprintf("number %s is out of range", quoteValue(n.text)), Err: n.err}
 }
 
 // numbers replaces every json.Number in v, in place where it can.
@@ -72,10 +80,7 @@ func numbers(v any) (any, *numberError) {
 		for k, x := range v {
 			nx, err := numbers(x)
 			if err != nil {
-				if k == "" {
-					k = `""`
-				}
-				err.path = append(err.path, k)
+				err.path = append(err.path, pathStep{key: k, index: -1})
 				return nil, err
 			}
 			v[k] = nx
@@ -84,7 +89,7 @@ func numbers(v any) (any, *numberError) {
 		for i, x := range v {
 			nx, err := numbers(x)
 			if err != nil {
-				err.path = append(err.path, fmt.Sprintf("[%d]", i))
+				err.path = append(err.path, pathStep{index: i})
 				return nil, err
 			}
 			v[i] = nx

@@ -1,16 +1,47 @@
 package event
 
+import (
+	"encoding/binary"
+	"unicode/utf8"
+)
+
 // maxDepth is the deepest nesting of arrays and objects accepted, the same
 // limit encoding/json applies.
 const maxDepth = 10000
 
+// linearKeys is how many keys of one object are compared one by one when
+// looking for a duplicate; an object with more moves them to a map.
+const linearKeys = 32
+
 // validator checks JSON syntax (RFC 8259, with encoding/json's leniency
-// about invalid UTF-8 inside strings) in one forward pass without
-// allocating.
+// about invalid UTF-8 inside strings) in one forward pass. When dups is set
+// it also finds an object key that repeats an earlier key of its object,
+// comparing keys as encoding/json decodes them. It allocates only for
+// objects of more than linearKeys keys, for keys with escapes or non-ASCII
+// bytes, and for objects nested deep among many keys.
 type validator struct {
 	b     []byte
 	i     int
 	depth int
+
+	dups bool
+	// dupAt is the offset of the first duplicate key found, or -1.
+	dupAt int
+	// keys[:nkeys] holds the keys of the objects being read, outermost
+	// first; each object's keys start at nkeys as it was when the object
+	// began. It is an array, not a slice, so that a validator and its keys
+	// stay on the stack.
+	keys  [4 * linearKeys]keyRef
+	nkeys int
+}
+
+// keyRef is an object key, the bytes b[off:off+n] of the validator's input;
+// fp is a fingerprint of them that tells most different keys apart without
+// reading them.
+type keyRef struct {
+	fp  uint64
+	off int32
+	n   int32
 }
 
 // validJSON reports whether b is one valid JSON value; it agrees with
@@ -29,6 +60,7 @@ func validJSON(b []byte) bool {
 // and records the raw value of each envelope field in vals.
 func (v *validator) topObject(vals *[numFields][]byte) bool {
 	b := v.b
+	var seen map[string]struct{}
 	v.i++ // '{'
 	v.ws()
 	if v.i < len(b) && b[v.i] == '}' {
@@ -44,6 +76,9 @@ func (v *validator) topObject(vals *[numFields][]byte) bool {
 			}
 			kEnd := v.i
 			key := b[kStart+1 : kEnd-1]
+			if v.dups && v.repeated(0, &seen, kStart) {
+				return false
+			}
 			v.ws()
 			if v.i >= len(b) || b[v.i] != ':' {
 				return false
@@ -137,8 +172,14 @@ func (v *validator) object() bool {
 		v.depth--
 		return true
 	}
+	base := v.nkeys
+	var seen map[string]struct{}
 	for {
+		kStart := v.i
 		if v.i >= len(b) || b[v.i] != '"' || !v.str() {
+			return false
+		}
+		if v.dups && v.repeated(base, &seen, kStart) {
 			return false
 		}
 		v.ws()
@@ -161,11 +202,78 @@ func (v *validator) object() bool {
 		case '}':
 			v.i++
 			v.depth--
+			v.nkeys = base
 			return true
 		default:
 			return false
 		}
 	}
+}
+
+// repeated records the key whose literal spans b[start:v.i] among the keys
+// of its object, which begin at v.keys[base] or, once there are many or one
+// needs decoding, are in *seen; it reports whether the object already had
+// the key, setting dupAt.
+func (v *validator) repeated(base int, seen *map[string]struct{}, start int) bool {
+	k := v.b[start+1 : v.i-1]
+	plain := true
+	for _, c := range k {
+		if c == '\\' || c >= utf8.RuneSelf {
+			plain = false
+			break
+		}
+	}
+	if plain && *seen == nil {
+		fp := fingerprint(k)
+		for _, x := range v.keys[base:v.nkeys] {
+			if x.fp == fp && string(v.b[x.off:x.off+x.n]) == string(k) {
+				v.dupAt = start
+				return true
+			}
+		}
+		if v.nkeys-base < linearKeys && v.nkeys < len(v.keys) {
+			v.keys[v.nkeys] = keyRef{fp: fp, off: int32(start + 1), n: int32(len(k))}
+			v.nkeys++
+			return false
+		}
+	}
+	if *seen == nil {
+		m := make(map[string]struct{}, 2*(v.nkeys-base)+8)
+		for _, x := range v.keys[base:v.nkeys] {
+			m[string(v.b[x.off:x.off+x.n])] = struct{}{}
+		}
+		v.nkeys = base
+		*seen = m
+	}
+	key := string(k)
+	if !plain {
+		// Compared as encoding/json decodes it: escapes resolved, invalid
+		// UTF-8 replaced.
+		s, err := unquote(v.b[start:v.i])
+		if err != nil {
+			return false
+		}
+		key = s
+	}
+	if _, ok := (*seen)[key]; ok {
+		v.dupAt = start
+		return true
+	}
+	(*seen)[key] = struct{}{}
+	return false
+}
+
+// fingerprint mixes the length and the first and last eight bytes of k.
+func fingerprint(k []byte) uint64 {
+	h := uint64(len(k)) * 0x9e3779b97f4a7c15
+	if len(k) >= 8 {
+		h ^= binary.LittleEndian.Uint64(k)
+		return h ^ binary.LittleEndian.Uint64(k[len(k)-8:])*0xff51afd7ed558ccd
+	}
+	for _, c := range k {
+		h = h<<8 ^ h>>56 ^ uint64(c)
+	}
+	return h
 }
 
 func (v *validator) array() bool {

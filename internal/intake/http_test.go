@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -221,7 +222,7 @@ func TestHTTPSecret(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, hdr, body := do(t, h, "POST", "/events", strings.NewReader(thing("e"+tc.name, "n"+string(rune('a'+i)))), tc.header)
+			code, hdr, body := do(t, h, "POST", "/events", strings.NewReader(thing("e"+strconv.Itoa(i), "n"+string(rune('a'+i)))), tc.header)
 			if code != tc.code {
 				t.Errorf("code = %d, want %d; body %v", code, tc.code, body)
 			}
