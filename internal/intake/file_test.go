@@ -63,6 +63,8 @@ func TestFilesRun(t *testing.T) {
 		"3-lines.jsonl": thing("f4", "c") + "\n\n{broken\n" + thing("f5", "fail") + "\n" + thing("f1", "a") + "\n",
 		"4-empty.json":  "\n",
 		"5-bad.json":    "{\n  \"id\": \n",
+		"6-lines.json":  "nope\n" + thing("f6", "d") + "\n" + thing("f7", "e") + "\n",
+		"7-array.json":  "[\n" + thing("f8", "g") + ",\n{broken,\n" + thing("f9", "h") + "\n]\n",
 	})
 	paths, err := intake.Walk(dir)
 	if err != nil {
@@ -88,6 +90,8 @@ func TestFilesRun(t *testing.T) {
 		"2-array.json:2 matched", "2-array.json:3 unmatched",
 		"3-lines.jsonl:1 matched", "3-lines.jsonl:3 rejected", "3-lines.jsonl:4 matched", "3-lines.jsonl:5 duplicate",
 		"5-bad.json:1 rejected",
+		"6-lines.json:1 rejected", "6-lines.json:2 matched", "6-lines.json:3 matched",
+		"7-array.json:2 matched", "7-array.json:3 rejected", "7-array.json:4 matched",
 	}
 	if !slices.Equal(seen, want) {
 		t.Errorf("events seen:\n%q\nwant\n%q", seen, want)
@@ -110,18 +114,22 @@ func TestFilesRun(t *testing.T) {
 		}
 		got = append(got, filepath.Base(ee.Meta.Origin)+" "+kind)
 	}
-	wantErrs := []string{"3-lines.jsonl:3 rejected", "3-lines.jsonl:4 failed", "4-empty.json none", "5-bad.json:1 rejected"}
+	wantErrs := []string{"3-lines.jsonl:3 rejected", "3-lines.jsonl:4 failed", "4-empty.json none", "5-bad.json:1 rejected",
+		"6-lines.json:1 rejected", "7-array.json:3 rejected"}
 	if !slices.Equal(got, wantErrs) {
 		t.Errorf("errors:\n%q\nwant\n%q", got, wantErrs)
 	}
 	if lastTotal == 0 || lastRead != lastTotal {
 		t.Errorf("progress ended at %d/%d, want all of it", lastRead, lastTotal)
 	}
-	if e.count("a") != 1 || e.count("b") != 1 || e.count("c") != 1 {
-		t.Errorf("touched = %v", e.touched)
+	for _, name := range []string{"a", "b", "c", "d", "e", "g", "h"} {
+		if e.count(name) != 1 {
+			t.Errorf("touched = %v, want each of a, b, c, d, e, g and h once", e.touched)
+			break
+		}
 	}
-	if n := e.events(t, store.EventRejected); n != 2 {
-		t.Errorf("%d rejected events recorded, want 2", n)
+	if n := e.events(t, store.EventRejected); n != 4 {
+		t.Errorf("%d rejected events recorded, want 4", n)
 	}
 }
 

@@ -70,6 +70,14 @@ func TestHTTPEvents(t *testing.T) {
 		{"unmatched", other("e7"), "application/json", 200, []string{"unmatched/-"}},
 		{"remediation fails", thing("e8", "fail"), "", 200, []string{"matched/failed"}},
 		{"handler panics", thing("e9", "panic"), "", 500, []string{"error/-"}},
+		{"json lines, bad first line, no content type", "nope\n" + thing("e10", "g") + "\n" + thing("e11", "h") + "\n", "", 400,
+			[]string{"rejected/-", "matched/succeeded", "matched/succeeded"}},
+		{"json lines, bad first line, sent as JSON", "{\"id\":\n" + thing("e12", "i") + "\r\n" + other("e13") + "\r\n", "application/json", 400,
+			[]string{"rejected/-", "matched/succeeded", "unmatched/-"}},
+		{"array, bad element", "[\n" + thing("e14", "j") + ",\n{broken,\n" + thing("e15", "k") + "\n]", "application/json", 400,
+			[]string{"matched/succeeded", "rejected/-", "matched/succeeded"}},
+		{"array, bad event among good", "[" + thing("e16", "l") + "," + `{"id":"e17"}` + "," + thing("e18", "m") + "]", "", 400,
+			[]string{"matched/succeeded", "rejected/-", "matched/succeeded"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,15 +114,52 @@ func TestHTTPEvents(t *testing.T) {
 			}
 		})
 	}
-	for name, n := range map[string]int{"a": 1, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1} {
+	for name, n := range map[string]int{"a": 1, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1, "g": 1, "h": 1, "i": 1, "j": 1, "k": 1, "l": 1, "m": 1} {
 		if got := e.count(name); got != n {
 			t.Errorf("%s touched %d times, want %d", name, got, n)
 		}
 	}
-	// Every rejected input is recorded: the bad line, the bad first line,
-	// the malformed body and the body that is not an event.
-	if n := e.events(t, store.EventRejected); n != 4 {
-		t.Errorf("%d rejected events recorded, want 4", n)
+	// Every rejected input is recorded: the bad line, the bad first lines,
+	// the malformed body, the bad array elements and the bodies that are
+	// not events.
+	if n := e.events(t, store.EventRejected); n != 8 {
+		t.Errorf("%d rejected events recorded, want 8", n)
+	}
+}
+
+func TestHTTPRejectsBadEnvelopes(t *testing.T) {
+	e := newEnv(t)
+	h := intake.NewHTTP(e.eng, intake.HTTPOptions{Logger: discard()})
+	dup := strings.TrimSuffix(thing("d1", "fail"), "}") + `,"detail":{"name":"n"}}`
+	tests := []struct {
+		name, body, errPart string
+	}{
+		{"duplicate detail", dup, `invalid event: detail: duplicate key "detail"`},
+		{"duplicate inside detail", strings.Replace(thing("d2", "n"), `{"name":"n"}`, `{"name":"n","x":[{"a":1,"a":2}]}`, 1),
+			`invalid event: detail.x[0].a: duplicate key "a"`},
+		{"region is a path", strings.Replace(thing("d3", "n"), `"us-east-1"`, `"../../etc"`, 1),
+			`invalid event: region: "../../etc" is not an AWS region name`},
+		{"id of 129 bytes", thing(strings.Repeat("i", 129), "n"), "invalid event: id: "},
+		{"id with an escape sequence", strings.Replace(thing("d5", "n"), `"d5"`, `"\u001b[2Jd5"`, 1),
+			`invalid event: id: "\x1b[2Jd5" has byte 0x1b`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, body := do(t, h, "POST", "/events", strings.NewReader(tc.body), nil)
+			outs := outcomes(t, body)
+			if code != 400 || len(outs) != 1 || outs[0].Status != "rejected" {
+				t.Fatalf("code %d, outcomes %+v; want one rejected event", code, outs)
+			}
+			if !strings.Contains(outs[0].Error, tc.errPart) {
+				t.Errorf("error = %q, want one containing %q", outs[0].Error, tc.errPart)
+			}
+		})
+	}
+	if e.count("fail") != 0 || e.count("n") != 0 {
+		t.Errorf("touched = %v: a rejected event was acted on", e.touched)
+	}
+	if n := e.events(t, store.EventRejected); n != len(tests) {
+		t.Errorf("%d rejected events recorded, want %d", n, len(tests))
 	}
 }
 

@@ -9,10 +9,12 @@
 // redelivery, a Lambda handler reports a batch item failure.
 //
 // Sources accept the same shapes of input everywhere: one JSON event, a JSON
-// array of events, or JSON Lines (one event per line, blank lines ignored).
-// Each event is handled, and reported, separately; a malformed event does not
-// stop the ones after it. Input that cannot be split into events is passed
-// on whole, so that the engine rejects it and records why.
+// array of events, or JSON Lines (one event per line, blank lines ignored),
+// with or without a content type or file name that says so (see [Auto]).
+// Each event is judged, handled and reported on its own; a malformed event
+// does not stop the ones after it. A part of the input that is not valid
+// JSON, up to the next line that holds a whole JSON object, is passed on as
+// one event, so that the engine rejects it and records why.
 //
 // [NewHTTP] serves the HTTP intake (POST /events) and answers each request
 // with an [Outcome] per event. [File] and [Walk] read events from files, for

@@ -15,10 +15,17 @@ import (
 type Format int
 
 const (
-	// Auto tells the shape from the content: a JSON array is a list of
-	// events; input whose first line is a complete JSON value with more
-	// input after it is JSON Lines; anything else is one event, or several
-	// written one after the other.
+	// Auto tells the shape from the content: input that begins with '['
+	// is a JSON array of events; any other input is a sequence of JSON
+	// values, one event each, written one after the other: one event,
+	// JSON Lines, or pretty-printed events one after another. Each event
+	// is judged on its own. Where the input is not valid JSON, the bad
+	// part, from the value or element where the fault is to the next line
+	// that holds a whole JSON object (followed by ',' or ']' inside an
+	// array), is passed on as one event, to be rejected and recorded, and
+	// reading resumes at that line. So one bad line of JSON Lines, or one
+	// bad element of an array written one per line, never loses the
+	// events after it.
 	Auto Format = iota
 	// Lines is JSON Lines: one event per line, blank lines ignored.
 	Lines
@@ -66,72 +73,143 @@ func splitBytes(data []byte, yield func(item) bool) {
 	if start == len(data) {
 		return
 	}
+	sp := splitter{data: data, lines: newLines(data), yield: yield}
 	if data[start] == '[' {
-		splitArray(data, start, yield)
+		sp.array(start)
 		return
 	}
-	first, rest := data[start:], []byte(nil)
-	if i := bytes.IndexByte(first, '\n'); i >= 0 {
-		first, rest = first[:i], first[i+1:]
-	}
-	if len(trimSpace(rest)) > 0 && json.Valid(first) {
-		// The error of a bytes.Reader is never anything but io.EOF.
-		_ = splitLines(bytes.NewReader(data[start:]), int64(start), lineAt(data, start), yield)
-		return
-	}
-	splitValues(data, start, yield)
+	sp.values(start)
 }
 
-// splitArray yields the elements of the JSON array at data[start:]. An
-// array that is not valid JSON is yielded whole, as one (malformed) event.
-func splitArray(data []byte, start int, yield func(item) bool) {
-	if !json.Valid(data[start:]) {
-		yield(item{raw: trimSpace(data[start:]), line: lineAt(data, start), end: int64(len(data))})
-		return
+// splitter splits one input in the Auto format.
+type splitter struct {
+	data  []byte
+	lines *lines
+	yield func(item) bool
+	index int
+	// stop is set once yield has returned false.
+	stop bool
+}
+
+// emit yields the item data[at:end], trimmed, or err when it is set. The
+// item ends, for progress, at past, moved over any white space after it.
+func (sp *splitter) emit(at, end, past int, err error) bool {
+	past += leadingSpace(sp.data[past:])
+	it := item{raw: trimSpace(sp.data[at:end]), line: sp.lines.at(at), index: sp.index, end: int64(past), err: err}
+	if err != nil {
+		it.raw = nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(data[start:]))
-	if _, err := dec.Token(); err != nil {
-		return
+	sp.index++
+	if !sp.yield(it) {
+		sp.stop = true
 	}
-	ls := newLines(data)
-	for i := 0; dec.More(); i++ {
-		var m json.RawMessage
-		if err := dec.Decode(&m); err != nil {
+	return !sp.stop
+}
+
+// values yields the JSON values written one after the other from
+// data[at:].
+func (sp *splitter) values(at int) {
+	data := sp.data
+	for {
+		at += leadingSpace(data[at:])
+		if at >= len(data) || sp.stop {
 			return
 		}
-		end := int64(start) + dec.InputOffset()
-		at := int(end) - len(m)
-		if !yield(item{raw: m, line: ls.at(at), index: i, end: end}) {
+		end, ok := valueEnd(data, at)
+		if !ok {
+			end = resync(data, at, false)
+		}
+		if !sp.emit(at, end, end, nil) {
 			return
 		}
+		at = end
 	}
 }
 
-// splitValues yields the JSON values written one after the other in
-// data[start:]. From the first value that is not valid JSON, the rest of
-// the input is yielded as one (malformed) event.
-func splitValues(data []byte, start int, yield func(item) bool) {
-	dec := json.NewDecoder(bytes.NewReader(data[start:]))
-	ls := newLines(data)
-	prev := start
-	for i := 0; ; i++ {
-		var m json.RawMessage
-		err := dec.Decode(&m)
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		if err != nil {
-			at := prev + leadingSpace(data[prev:])
-			yield(item{raw: trimSpace(data[at:]), line: ls.at(at), index: i, end: int64(len(data))})
-			return
-		}
-		end := start + int(dec.InputOffset())
-		at := end - len(m)
-		if !yield(item{raw: m, line: ls.at(at), index: i, end: int64(end)}) {
-			return
-		}
-		prev = end
+// array yields the elements of the JSON array that begins at data[at], then
+// the values after it, if any.
+func (sp *splitter) array(at int) {
+	data := sp.data
+	notClosed := fmt.Errorf("the JSON array that begins on line %d is not closed with ']'", sp.lines.at(at))
+	at++ // '['
+	at += leadingSpace(data[at:])
+	if at < len(data) && data[at] == ']' {
+		sp.values(at + 1)
+		return
 	}
+	for !sp.stop {
+		at += leadingSpace(data[at:])
+		if at >= len(data) {
+			sp.emit(at, at, at, notClosed)
+			return
+		}
+		end, ok := valueEnd(data, at)
+		if ok {
+			// The element must be followed by ',' or ']'.
+			next := end + leadingSpace(data[end:])
+			switch {
+			case next < len(data) && data[next] == ',':
+				if !sp.emit(at, end, end, nil) {
+					return
+				}
+				at = next + 1
+				continue
+			case next < len(data) && data[next] == ']':
+				// The last element ends past the ']'.
+				if sp.emit(at, end, next+1, nil) {
+					sp.values(next + 1)
+				}
+				return
+			case next >= len(data):
+				if sp.emit(at, end, end, nil) {
+					sp.emit(end, end, end, notClosed)
+				}
+				return
+			}
+		}
+		end = resync(data, at, true)
+		if !sp.emit(at, end, end, nil) || end == len(data) {
+			return
+		}
+		at = end
+	}
+}
+
+// valueEnd returns the offset just past the JSON value that begins at
+// data[at], and whether there is one.
+func valueEnd(data []byte, at int) (int, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data[at:]))
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil {
+		return 0, false
+	}
+	return at + int(dec.InputOffset()), true
+}
+
+// resync returns where reading resumes after a fault in the value that
+// begins at data[at]: the start of the first later line that holds a whole
+// JSON object, with a ',' or ']' after it when inArray is set, or the end
+// of data.
+func resync(data []byte, at int, inArray bool) int {
+	nl := bytes.IndexByte(data[at:], '\n')
+	if nl < 0 {
+		return len(data)
+	}
+	for p := at + nl + 1; p < len(data); {
+		end := len(data)
+		if i := bytes.IndexByte(data[p:], '\n'); i >= 0 {
+			end = p + i
+		}
+		line := trimSpace(data[p:end])
+		if inArray {
+			line = trimSpace(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("]")), []byte(",")))
+		}
+		if len(line) > 0 && line[0] == '{' && json.Valid(line) {
+			return p
+		}
+		p = end + 1
+	}
+	return len(data)
 }
 
 // splitLines yields one event per non-blank line of r. offset and line are
