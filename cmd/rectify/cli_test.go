@@ -384,3 +384,49 @@ func TestApprove(t *testing.T) {
 		t.Errorf("second approve = %d:\n%s", code, out)
 	}
 }
+
+// TestEventTextIsEscaped feeds an event whose access key id holds a
+// clear-screen sequence, an OSC title sequence and a bidirectional
+// override, from a file whose name holds an escape too: every command that
+// prints it shows the escapes, never the raw characters.
+func TestEventTextIsEscaped(t *testing.T) {
+	c := newCLI(t)
+	raw := string(mustRead(t, "../../internal/catalog/testdata/ta-exposed-access-keys/event.json"))
+	const hostile = `AKIA\u001b[2J\u001b]0;owned\u0007\u202eX`
+	raw = regexp.MustCompile(`"Access Key ID": *"[^"]*"`).ReplaceAllString(raw, `"Access Key ID": "`+hostile+`"`)
+	raw = regexp.MustCompile(`"account": *"\d{12}"`).ReplaceAllString(raw, `"account": "`+c.sim.Account()+`"`)
+	ev := c.write("ev\x1b[31m.json", raw)
+	clean := func(what, out string) {
+		t.Helper()
+		if strings.ContainsAny(out, "\x1b\x07\u202e\u009b") {
+			t.Errorf("%s: output holds raw control characters:\n%q", what, out)
+		}
+	}
+	out, _ := c.rectify("plan", ev)
+	clean("plan", out)
+	contains(t, "plan", out, `ev\x1b[31m.json`, `AKIA\x1b[2J\x1b]0;owned\x07\u202eX`)
+	out, _ = c.rectify("run", ev)
+	clean("run", out)
+	contains(t, "run", out, `ev\x1b[31m.json:1: event`, `AKIA\x1b[2J\x1b]0;owned\x07\u202eX`)
+	out, _ = c.rectify("runs")
+	clean("runs", out)
+	contains(t, "runs", out, `AKIA\x1b[2J`)
+	id := regexp.MustCompile(`(?m)^(\S+)\s.*ta-exposed-access-keys`).FindStringSubmatch(out)
+	if id == nil {
+		t.Fatalf("runs lists no run:\n%s", out)
+	}
+	out, _ = c.rectify("runs", "show", id[1])
+	clean("runs show", out)
+	contains(t, "runs show", out, `AKIA\x1b[2J\x1b]0;owned\x07\u202eX`)
+	out, _ = c.rectify("replay", "-v", ev)
+	clean("replay", out)
+
+	// An id with an escape sequence is refused; the reason quotes it.
+	bad := c.write("bad.json", strings.Replace(raw, `"1234abcd-ab12-123a-123a-1234567890ab"`, `"\u001b[2J\u202e"`, 1))
+	out, code := c.rectify("run", bad)
+	clean("run of a bad id", out)
+	if code != 1 {
+		t.Errorf("run of an event with a bad id: exit %d, want 1", code)
+	}
+	contains(t, "run of a bad id", out, `rejected (invalid event: id: "\x1b[2J\u202e" has byte 0x1b`)
+}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/rectify-dev/rectify/internal/report"
 )
 
 func main() {
@@ -16,7 +18,7 @@ func main() {
 	root := newRootCmd()
 	root.SetArgs(commandArgs(os.Args))
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "rectify:", err)
+		fmt.Fprintln(os.Stderr, "rectify:", report.Escape(err.Error()))
 		os.Exit(exitCode(err))
 	}
 }

@@ -44,11 +44,11 @@ The exit status is 1 when an input is not a valid event.`,
 					fmt.Fprintln(out)
 				}
 				seen[m.Origin] = true
-				fmt.Fprintf(out, "%s\n", m.Origin)
+				fmt.Fprintf(out, "%s\n", report.Escape(m.Origin))
 				res, plans, err := a.Engine.Plan(ctx, raw)
 				tally.Add(m.Origin, res, err)
 				if err != nil {
-					fmt.Fprintf(out, "not a valid event: %v\n", err)
+					fmt.Fprintf(out, "not a valid event: %s\n", report.Escape(err.Error()))
 					return err
 				}
 				report.Plan(out, res, plans)

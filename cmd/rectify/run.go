@@ -56,7 +56,7 @@ func unreported(cmd *cobra.Command, err error, seen map[string]bool, tally *repo
 		if ee, ok := e.(*intake.EventError); ok && seen[ee.Meta.Origin] {
 			continue
 		}
-		fmt.Fprintln(cmd.ErrOrStderr(), "rectify:", e)
+		fmt.Fprintln(cmd.ErrOrStderr(), "rectify:", report.Escape(e.Error()))
 		tally.Fail(e)
 	}
 }

@@ -2,7 +2,8 @@
 // event and its runs, what a plan would do, the playbooks, the recorded runs
 // with their steps and audit trail, and the summary of a replay. The
 // renderings are plain text for a terminal; they are not a stable format for
-// programs.
+// programs. Text that comes from events, the store or AWS is printed
+// through [Escape], so that it cannot drive the terminal.
 package report
 
 import (
@@ -41,7 +42,7 @@ func describe(typ, id, arn, account, region string) string {
 	if what == "" {
 		what = "(no resource)"
 	}
-	return fmt.Sprintf("%s in %s/%s", what, orDash(account), orDash(region))
+	return Escape(fmt.Sprintf("%s in %s/%s", what, orDash(account), orDash(region)))
 }
 
 func orDash(s string) string {
@@ -61,35 +62,35 @@ func Event(w io.Writer, origin string, res *engine.Result, err error, steps map[
 	}
 	switch {
 	case res == nil:
-		fmt.Fprintf(w, "%s not handled: %v\n", head, err)
+		fmt.Fprintf(w, "%s not handled: %s\n", Escape(head), errText(err))
 		return
 	case res.EventID != "":
 		head += " " + res.EventID
 	}
-	fmt.Fprintf(w, "%s: %s", head, res.Status)
+	fmt.Fprintf(w, "%s: %s", Escape(head), Escape(string(res.Status)))
 	if res.Reason != "" {
-		fmt.Fprintf(w, " (%s)", res.Reason)
+		fmt.Fprintf(w, " (%s)", oneLine(res.Reason))
 	}
 	fmt.Fprintln(w)
 	if err != nil && res.Status != store.EventRejected {
-		fmt.Fprintf(w, "  error: %v\n", err)
+		fmt.Fprintf(w, "  error: %s\n", errText(err))
 	}
 	for _, r := range res.Runs {
-		fmt.Fprintf(w, "  playbook %s\n", r.PlaybookID)
+		fmt.Fprintf(w, "  playbook %s\n", Escape(r.PlaybookID))
 		fmt.Fprintf(w, "    target: %s\n", Target(r.Target))
 		fmt.Fprintf(w, "    mode:   %s\n", r.Mode)
 		switch {
 		case r.Skipped != "":
-			fmt.Fprintf(w, "    status: skipped: %s\n", r.Skipped)
+			fmt.Fprintf(w, "    status: skipped: %s\n", oneLine(r.Skipped))
 			continue
 		case r.Duplicate:
-			fmt.Fprintf(w, "    status: %s (duplicate delivery; nothing done again)\n", r.Status)
+			fmt.Fprintf(w, "    status: %s (duplicate delivery; nothing done again)\n", Escape(string(r.Status)))
 		default:
-			fmt.Fprintf(w, "    status: %s\n", r.Status)
+			fmt.Fprintf(w, "    status: %s\n", Escape(string(r.Status)))
 		}
-		fmt.Fprintf(w, "    run:    %s\n", r.RunID)
+		fmt.Fprintf(w, "    run:    %s\n", Escape(r.RunID))
 		if r.Error != "" {
-			fmt.Fprintf(w, "    error:  %s\n", r.Error)
+			fmt.Fprintf(w, "    error:  %s\n", oneLine(r.Error))
 		}
 		if s := steps[r.RunID]; len(s) > 0 {
 			fmt.Fprintln(w, "    steps:")
@@ -103,16 +104,16 @@ func Event(w io.Writer, origin string, res *engine.Result, err error, steps map[
 func Steps(w io.Writer, indent string, steps []store.StepRecord) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, s := range steps {
-		fmt.Fprintf(tw, "%s%d. %s\t%s\t%s\t%s\n", indent, s.Index+1, s.Name, s.Action, s.Status, oneLine(s.Message))
+		fmt.Fprintf(tw, "%s%d. %s\t%s\t%s\t%s\n", indent, s.Index+1, Escape(s.Name), Escape(s.Action), Escape(string(s.Status)), oneLine(s.Message))
 	}
 	tw.Flush()
 }
 
 // Plan writes what Handle would do with an event.
 func Plan(w io.Writer, res *engine.Result, plans []engine.PlannedRun) {
-	fmt.Fprintf(w, "event %s: %s", res.EventID, res.Status)
+	fmt.Fprintf(w, "event %s: %s", Escape(res.EventID), Escape(string(res.Status)))
 	if res.Reason != "" {
-		fmt.Fprintf(w, " (%s)", res.Reason)
+		fmt.Fprintf(w, " (%s)", oneLine(res.Reason))
 	}
 	fmt.Fprintln(w)
 	if len(plans) == 0 {
@@ -120,22 +121,22 @@ func Plan(w io.Writer, res *engine.Result, plans []engine.PlannedRun) {
 		return
 	}
 	for _, p := range plans {
-		fmt.Fprintf(w, "\nplaybook %s: %s\n", p.PlaybookID, p.Title)
+		fmt.Fprintf(w, "\nplaybook %s: %s\n", Escape(p.PlaybookID), oneLine(p.Title))
 		fmt.Fprintf(w, "  target: %s\n", Target(p.Target))
 		fmt.Fprintf(w, "  mode:   %s (%s)\n", p.Mode, modeMeaning(p.Mode))
 		if p.Skipped != "" {
-			fmt.Fprintf(w, "  skipped: %s\n", p.Skipped)
+			fmt.Fprintf(w, "  skipped: %s\n", oneLine(p.Skipped))
 			continue
 		}
 		fmt.Fprintln(w, "  steps:")
 		for i, s := range p.Steps {
-			fmt.Fprintf(w, "    %d. %s (%s)\n", i+1, s.ID, s.Action)
+			fmt.Fprintf(w, "    %d. %s (%s)\n", i+1, Escape(s.ID), Escape(s.Action))
 			fmt.Fprintf(w, "       %s\n", oneLine(s.Description))
 			if s.Skipped != "" {
 				fmt.Fprintf(w, "       skipped: %s\n", oneLine(s.Skipped))
 			}
 			if len(s.Permissions) > 0 {
-				fmt.Fprintf(w, "       IAM: %s\n", strings.Join(s.Permissions, ", "))
+				fmt.Fprintf(w, "       IAM: %s\n", Escape(strings.Join(s.Permissions, ", ")))
 			}
 		}
 	}
@@ -296,22 +297,23 @@ func Runs(w io.Writer, runs []*store.Run) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREATED\tPLAYBOOK\tTARGET\tMODE\tSTATUS")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Created.Format(TimeFormat), r.PlaybookID, StoreTarget(r.Target), r.Mode, r.Status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", Escape(r.ID), r.Created.Format(TimeFormat), Escape(r.PlaybookID), StoreTarget(r.Target),
+			Escape(string(r.Mode)), Escape(string(r.Status)))
 	}
 	tw.Flush()
 }
 
 // Run writes one run with its steps and audit trail.
 func Run(w io.Writer, r *store.Run, steps []store.StepRecord, audit []store.AuditEntry) {
-	fmt.Fprintf(w, "run:      %s\n", r.ID)
-	fmt.Fprintf(w, "playbook: %s\n", r.PlaybookID)
-	fmt.Fprintf(w, "event:    %s\n", r.EventID)
+	fmt.Fprintf(w, "run:      %s\n", Escape(r.ID))
+	fmt.Fprintf(w, "playbook: %s\n", Escape(r.PlaybookID))
+	fmt.Fprintf(w, "event:    %s\n", Escape(r.EventID))
 	fmt.Fprintf(w, "target:   %s\n", StoreTarget(r.Target))
 	if r.Target.FindingID != "" {
-		fmt.Fprintf(w, "finding:  %s\n", r.Target.FindingID)
+		fmt.Fprintf(w, "finding:  %s\n", Escape(r.Target.FindingID))
 	}
-	fmt.Fprintf(w, "mode:     %s\n", r.Mode)
-	fmt.Fprintf(w, "status:   %s\n", r.Status)
+	fmt.Fprintf(w, "mode:     %s\n", Escape(string(r.Mode)))
+	fmt.Fprintf(w, "status:   %s\n", Escape(string(r.Status)))
 	if r.Error != "" {
 		fmt.Fprintf(w, "error:    %s\n", oneLine(r.Error))
 	}
@@ -332,12 +334,20 @@ func Run(w io.Writer, r *store.Run, steps []store.StepRecord, audit []store.Audi
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, a := range audit {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Time.Format(TimeFormat), a.Kind, oneLine(a.Message))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Time.Format(TimeFormat), Escape(string(a.Kind)), oneLine(a.Message))
 	}
 	tw.Flush()
 }
 
-// oneLine folds a text onto one line.
+// oneLine folds a text onto one line and escapes it (see Escape).
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return Escape(strings.Join(strings.Fields(s), " "))
+}
+
+// errText is an error's message, on one line and escaped.
+func errText(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return oneLine(err.Error())
 }

@@ -21,7 +21,8 @@ type Tally struct {
 	// but created no run.
 	Runs map[string]int
 	// Failures lists the events that were rejected or not handled and the
-	// runs that failed, in the order they happened.
+	// runs that failed, in the order they happened. A failure may hold
+	// text from an event: print it through Escape, as Write does.
 	Failures []string
 }
 
@@ -92,7 +93,7 @@ func (t *Tally) Write(w io.Writer) {
 	if len(t.Failures) > 0 {
 		fmt.Fprintf(w, "\n%d failures:\n", len(t.Failures))
 		for _, f := range t.Failures {
-			fmt.Fprintf(w, "  %s\n", f)
+			fmt.Fprintf(w, "  %s\n", Escape(f))
 		}
 	}
 }
@@ -107,6 +108,6 @@ func writeCounts(w io.Writer, m map[string]int) {
 		fmt.Fprintln(w, "none\t0")
 	}
 	for _, k := range keys {
-		fmt.Fprintf(w, "%s\t%d\n", k, m[k])
+		fmt.Fprintf(w, "%s\t%d\n", Escape(k), m[k])
 	}
 }
