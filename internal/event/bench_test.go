@@ -50,3 +50,17 @@ func BenchmarkMap(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseWide measures Parse of an event whose detail is one object
+// of 10,000 keys, the case in which looking for a repeated key moves from
+// comparing keys to a map.
+func BenchmarkParseWide(b *testing.B) {
+	data := []byte(`{"id":"x","source":"s","detail-type":"d","account":"123456789012","detail":{` + manyKeys(10000) + `}}`)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -28,6 +28,9 @@ func (e *Event) decodeDetail(v any, view string, kinds ...Kind) error {
 	if err := json.Unmarshal(e.Detail, v); err != nil {
 		return detailError(err)
 	}
+	if f := checkFolds(e.Detail, reflect.TypeOf(v)); f != nil {
+		return f.asError("detail")
+	}
 	return nil
 }
 

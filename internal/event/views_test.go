@@ -309,6 +309,22 @@ func TestViewDetailErrors(t *testing.T) {
 			func(e *Event) error { _, err := e.GuardDuty(); return err }, "detail.severity"},
 		{"isPublic a string", base + `"source":"aws.access-analyzer","detail-type":"Access Analyzer Finding","detail":{"isPublic":"yes"}}`,
 			func(e *Event) error { _, err := e.AccessAnalyzer(); return err }, "detail.isPublic"},
+
+		// Keys that differ only in case and so name one field.
+		{"status and Status", base + `"source":"aws.trustedadvisor","detail-type":"Trusted Advisor Check Item Refresh Notification","detail":{"status":"WARN","Status":"OK"}}`,
+			func(e *Event) error { _, err := e.TrustedAdvisor(); return err }, "detail.Status"},
+		{"check-name twice", base + `"source":"aws.trustedadvisor","detail-type":"Trusted Advisor Check Item Refresh Notification","detail":{"check-name":"Exposed Access Keys","CHECK-NAME":"Other"}}`,
+			func(e *Event) error { _, err := e.Targets(); return err }, "detail.CHECK-NAME"},
+		{"Resources and resources", base + `"source":"aws.securityhub","detail-type":"Security Hub Findings - Imported","detail":{"findings":[{"Id":"f0"},{"Resources":[{"Type":"AwsEc2SecurityGroup","Id":"sg-1"}],"resources":[{"Type":"AwsIamUser","Id":"admin"}]}]}}`,
+			func(e *Event) error { _, err := e.Targets(); return err }, "detail.findings[1].resources"},
+		{"Id and ID in a resource", base + `"source":"aws.securityhub","detail-type":"Security Hub Findings - Imported","detail":{"findings":[{"Resources":[{"Id":"a","ID":"b"}]}]}}`,
+			func(e *Event) error { _, err := e.Findings(); return err }, "detail.findings[0].Resources[0].ID"},
+		{"arn and ARN of the caller", base + `"source":"aws.iam","detail-type":"AWS API Call via CloudTrail","detail":{"userIdentity":{"arn":"arn:aws:sts::1:assumed-role/Rectify/rectify-1","ARN":"arn:aws:iam::1:user/x"}}}`,
+			func(e *Event) error { _, err := e.CloudTrail(); return err }, "detail.userIdentity.ARN"},
+		{"groupId twice in the request", base + `"source":"aws.ec2","detail-type":"AWS API Call via CloudTrail","detail":{"eventSource":"ec2.amazonaws.com","eventName":"AuthorizeSecurityGroupIngress","recipientAccountId":"123456789012","requestParameters":{"groupId":"sg-1","GroupId":"sg-2"}}}`,
+			func(e *Event) error { _, err := e.Targets(); return err }, "detail.requestParameters.GroupId"},
+		{"key and Kelvin-sign key", base + `"source":"aws.guardduty","detail-type":"GuardDuty Finding","detail":{"resource":{"instanceDetails":{"tags":[{"key":"a","\u212aey":"b"}]}}}}`,
+			func(e *Event) error { _, err := e.GuardDuty(); return err }, "detail.resource.instanceDetails.tags[0][\"\u212aey\"]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,5 +337,26 @@ func TestViewDetailErrors(t *testing.T) {
 				t.Errorf("%q does not name %q", err, tt.field)
 			}
 		})
+	}
+}
+
+func TestViewsKeepKeysThatDifferInCaseInMaps(t *testing.T) {
+	// Tags and product fields are maps, whose keys keep their case: Name and
+	// name are two tags.
+	e := mustParse(t, []byte(`{"id":"x","account":"123456789012","source":"aws.securityhub","detail-type":"Security Hub Findings - Imported",`+
+		`"detail":{"findings":[{"ProductFields":{"a":"1","A":"2"},"Resources":[{"Type":"AwsEc2Instance","Id":"i-1","Tags":{"Name":"web","name":"other"}}]}]}}`))
+	fs, err := e.Findings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tags := fs[0].Resources[0].Tags; tags["Name"] != "web" || tags["name"] != "other" || fs[0].ProductFields["A"] != "2" {
+		t.Errorf("tags %v, product fields %v", tags, fs[0].ProductFields)
+	}
+	// A key of another case alone is read as the field, as encoding/json
+	// does.
+	e = mustParse(t, []byte(`{"id":"x","account":"123456789012","source":"aws.trustedadvisor","detail-type":"Trusted Advisor Check Item Refresh Notification","detail":{"STATUS":"WARN"}}`))
+	c, err := e.TrustedAdvisor()
+	if err != nil || c.Status != "WARN" {
+		t.Errorf("status %q, err %v", c.Status, err)
 	}
 }

@@ -290,9 +290,14 @@ func TestHTTPSecret(t *testing.T) {
 	}
 }
 
-// FuzzHTTP checks that no body crashes the intake and every answer is JSON
-// with an expected code.
+// FuzzHTTP checks that no body crashes the intake, every answer is JSON
+// with an expected code, and, whatever the content type, no line that holds
+// a whole JSON object is lost to bad lines around it (lines without the
+// '{', '[' or '"' that could open a value spanning lines).
 func FuzzHTTP(f *testing.F) {
+	f.Add([]byte("nope\n"+thing("e6", "e")+"\n"+other("e7")), false)
+	f.Add([]byte("[\n"+thing("e8", "f")+",\n{bad,\n"+other("e9")+"\n]"), false)
+	f.Add([]byte(strings.TrimSuffix(thing("e10", "g"), "}")+`,"detail":{}}`), false)
 	f.Add([]byte(thing("e1", "a")), false)
 	f.Add([]byte("["+thing("e2", "b")+","+other("e3")+"]"), false)
 	f.Add([]byte(thing("e4", "c")+"\n{\n"+thing("e5", "d")), true)
@@ -315,6 +320,26 @@ func FuzzHTTP(f *testing.F) {
 		}
 		if !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("answer is not JSON: %q", rec.Body.String())
+		}
+		if rec.Code == 413 {
+			return
+		}
+		var resp intake.Response
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatal(err)
+		}
+		objects := 0
+		for _, line := range bytes.Split(body, []byte("\n")) {
+			line = bytes.Trim(line, " \t\r")
+			switch {
+			case len(line) > 0 && line[0] == '{' && json.Valid(line):
+				objects++
+			case bytes.ContainsAny(line, `{["`):
+				return
+			}
+		}
+		if len(resp.Events) < objects {
+			t.Fatalf("%d lines hold a whole JSON object, %d events answered: %q", objects, len(resp.Events), body)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -116,9 +117,13 @@ func TestLines(t *testing.T) {
 
 // FuzzSplit checks the invariants of splitting: no panic, every event is
 // non-empty, lines and offsets only grow and stay within the input, and
-// indexes count up from 0.
+// indexes count up from 0. In the Auto format nothing is lost: the events
+// appear in the input in order, and every byte outside them is white space,
+// a byte order mark, or the '[', ',' and ']' of an array; and JSON Lines
+// whose lines are each one JSON object split as in the Lines format.
 func FuzzSplit(f *testing.F) {
-	for _, s := range []string{`{"a":1}`, "[1,2]", "{}\n{}\n", "{\n}\n{", "\xef\xbb\xbf[{}]", "x\n\n{}", `[{"a":[1,{}]}, "x"]`} {
+	for _, s := range []string{`{"a":1}`, "[1,2]", "{}\n{}\n", "{\n}\n{", "\xef\xbb\xbf[{}]", "x\n\n{}", `[{"a":[1,{}]}, "x"]`,
+		"nope\n{\"a\":1}\n{\"b\":2}", "[\n{\"a\":1},\n{bad,\n{\"c\":3}\n]", "[{},{}", "{\"a\":[\n{}\n", "[1 2]\n{}", "{}]\n{},"} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
 	}
@@ -128,6 +133,7 @@ func FuzzSplit(f *testing.F) {
 			format = Lines
 		}
 		lastLine, lastEnd, next := 0, int64(0), 0
+		var raws [][]byte
 		err := split(bytes.NewReader(data), format, func(it item) bool {
 			if it.err == nil && len(trimSpace(it.raw)) == 0 {
 				t.Fatalf("empty event in %q", data)
@@ -139,10 +145,79 @@ func FuzzSplit(f *testing.F) {
 				t.Fatalf("index %d, want %d", it.index, next)
 			}
 			lastLine, lastEnd, next = it.line, it.end, next+1
+			if it.err == nil {
+				raws = append(raws, it.raw)
+			}
 			return true
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
+		if lines {
+			return
+		}
+		checkCovered(t, data, raws)
+		if len(data) <= MaxLine && oneObjectPerLine(data) {
+			var want [][]byte
+			_ = split(bytes.NewReader(data), Lines, func(it item) bool {
+				want = append(want, it.raw)
+				return true
+			})
+			if len(want) != len(raws) {
+				t.Fatalf("JSON Lines %q: Auto gives %d events, Lines %d", data, len(raws), len(want))
+			}
+			for i := range want {
+				if !bytes.Equal(want[i], raws[i]) {
+					t.Fatalf("JSON Lines %q: event %d is %q in Auto, %q in Lines", data, i, raws[i], want[i])
+				}
+			}
+		}
 	})
+}
+
+// checkCovered fails unless the events raws appear in data in order and
+// every byte of data outside them is white space, the byte order mark or,
+// when data is an array, '[', ',' or ']'.
+func checkCovered(t *testing.T, data []byte, raws [][]byte) {
+	t.Helper()
+	body := bytes.TrimPrefix(data, bom)
+	covered := make([]bool, len(body))
+	at := 0
+	for _, r := range raws {
+		i := bytes.Index(body[at:], r)
+		if i < 0 {
+			t.Fatalf("event %q is not in the input %q after offset %d", r, body, at)
+		}
+		for j := at + i; j < at+i+len(r); j++ {
+			covered[j] = true
+		}
+		at += i + len(r)
+	}
+	array := len(trimSpace(body)) > 0 && trimSpace(body)[0] == '['
+	for i, c := range body {
+		if covered[i] || leadingSpace(body[i:i+1]) == 1 {
+			continue
+		}
+		if array && (c == '[' || c == ',' || c == ']') {
+			continue
+		}
+		t.Fatalf("byte %d (%q) of %q is in no event", i, c, body)
+	}
+}
+
+// oneObjectPerLine reports whether every line of data that is not blank
+// holds one JSON object, and there is at least one.
+func oneObjectPerLine(data []byte) bool {
+	n := 0
+	for _, line := range bytes.Split(bytes.TrimPrefix(data, bom), []byte("\n")) {
+		line = trimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if line[0] != '{' || !json.Valid(line) {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
