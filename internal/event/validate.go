@@ -1,9 +1,6 @@
 package event
 
-import (
-	"encoding/binary"
-	"unicode/utf8"
-)
+import "encoding/binary"
 
 // maxDepth is the deepest nesting of arrays and objects accepted, the same
 // limit encoding/json applies.
@@ -31,8 +28,10 @@ type validator struct {
 	// first; each object's keys start at nkeys as it was when the object
 	// began. It is an array, not a slice, so that a validator and its keys
 	// stay on the stack.
-	keys  [4 * linearKeys]keyRef
+	keys  [2 * linearKeys]keyRef
 	nkeys int
+	// plain is set by str; see there.
+	plain bool
 }
 
 // keyRef is an object key, the bytes b[off:off+n] of the validator's input;
@@ -216,13 +215,7 @@ func (v *validator) object() bool {
 // the key, setting dupAt.
 func (v *validator) repeated(base int, seen *map[string]struct{}, start int) bool {
 	k := v.b[start+1 : v.i-1]
-	plain := true
-	for _, c := range k {
-		if c == '\\' || c >= utf8.RuneSelf {
-			plain = false
-			break
-		}
-	}
+	plain := v.plain
 	if plain && *seen == nil {
 		fp := fingerprint(k)
 		for _, x := range v.keys[base:v.nkeys] {
@@ -310,17 +303,35 @@ func (v *validator) array() bool {
 	}
 }
 
-// str consumes a string literal starting at the opening quote.
+// strClass sorts the bytes of a string literal: 0 for a byte that stands
+// for itself, 1 for '"', 2 for '\\', 3 for a control character (not allowed
+// unescaped), 4 for a byte of a non-ASCII character.
+const strClass = "" +
+	"\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03" +
+	"\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04" +
+	"\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04" +
+	"\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04" +
+	"\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04\x04"
+
+// str consumes a string literal starting at the opening quote. It sets
+// plain to whether the literal has neither escapes nor non-ASCII bytes, and
+// so reads as its bytes.
 func (v *validator) str() bool {
 	b := v.b
 	i := v.i + 1
+	v.plain = true
 	for i < len(b) {
-		c := b[i]
-		switch {
-		case c == '"':
+		switch strClass[b[i]] {
+		case 0:
+			i++
+		case 1:
 			v.i = i + 1
 			return true
-		case c == '\\':
+		case 2:
+			v.plain = false
 			i++
 			if i >= len(b) {
 				return false
@@ -341,9 +352,10 @@ func (v *validator) str() bool {
 			default:
 				return false
 			}
-		case c < 0x20:
+		case 3:
 			return false
 		default:
+			v.plain = false
 			i++
 		}
 	}
