@@ -525,10 +525,11 @@ func keyPath(b []byte, at int) (path, key string) {
 }
 
 // appendKey appends an object key to a path in the form of Error.Field: as
-// ".key", or as "[\"key\"]" (quoted as in Go) when the key is empty or holds
-// anything but printable ASCII other than '.', '[', ']', '"' and '\\'.
+// ".key", or as "[\"key\"]" (quoted as in Go, and shortened as by
+// quoteValue) when the key is empty, longer than 64 bytes or holds anything
+// but printable ASCII other than '.', '[', ']', '"' and '\\'.
 func appendKey(p *strings.Builder, key string) {
-	plain := key != ""
+	plain := key != "" && len(key) <= 64
 	for i := 0; i < len(key) && plain; i++ {
 		switch c := key[i]; {
 		case c <= ' ' || c > '~', c == '.', c == '[', c == ']', c == '"', c == '\\':
@@ -536,7 +537,7 @@ func appendKey(p *strings.Builder, key string) {
 		}
 	}
 	if !plain {
-		p.WriteString("[" + strconv.Quote(key) + "]")
+		p.WriteString("[" + quoteValue(key) + "]")
 		return
 	}
 	if p.Len() > 0 {

@@ -245,6 +245,8 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate key with dots", `{` + valid + `,"detail":{"a.b":1,"a.b":2}}`, `detail["a.b"]`, `duplicate key "a.b"`},
 		{"duplicate key with ESC", `{` + valid + `,"detail":{"\u001b[2J":1,"\u001b[2J":2}}`, `detail["\x1b[2J"]`, `duplicate key "\x1b[2J"`},
 		{"duplicate empty key", `{` + valid + `,"detail":{"":1,"":2}}`, `detail[""]`, `duplicate key ""`},
+		{"duplicate long key", `{` + valid + `,"detail":{"` + strings.Repeat("k", 100) + `":1,"` + strings.Repeat("k", 100) + `":2}}`,
+			`detail["` + strings.Repeat("k", 64) + `"...]`, `duplicate key "` + strings.Repeat("k", 64) + `"...`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
