@@ -2,6 +2,7 @@ package event
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -29,6 +30,11 @@ type Target struct {
 	// Attributes holds further facts about the target that playbooks may
 	// use (userName of an access key, vpcId of an internet gateway, ...).
 	Attributes map[string]string
+	// ControlParams are the parameters of the Security Hub control a
+	// finding comes from, as Security Hub evaluated it
+	// (Compliance.SecurityControlParameters), by name; nil for other
+	// targets.
+	ControlParams map[string][]string `json:",omitempty"`
 }
 
 // Resource types, as CloudFormation names them, that rectify derives.
@@ -95,61 +101,72 @@ func Partition(region string) string {
 
 // asffTypes maps ASFF resource types to CloudFormation resource type names.
 var asffTypes = map[string]string{
-	"AwsAccount":                       TypeAccount,
-	"AwsIamAccessKey":                  TypeIAMAccessKey,
-	"AwsIamRole":                       TypeIAMRole,
-	"AwsIamUser":                       TypeIAMUser,
-	"AwsIamPolicy":                     "AWS::IAM::Policy",
-	"AwsIamGroup":                      "AWS::IAM::Group",
-	"AwsEc2Instance":                   TypeEC2Instance,
-	"AwsEc2SecurityGroup":              TypeEC2SecurityGroup,
-	"AwsEc2Vpc":                        typeEC2VPC,
-	"AwsEc2Subnet":                     typeEC2Subn,
-	"AwsEc2Volume":                     "AWS::EC2::Volume",
-	"AwsEc2Eip":                        "AWS::EC2::EIP",
-	"AwsEc2NetworkAcl":                 "AWS::EC2::NetworkAcl",
-	"AwsEc2NetworkInterface":           "AWS::EC2::NetworkInterface",
-	"AwsEc2LaunchTemplate":             "AWS::EC2::LaunchTemplate",
-	"AwsEc2TransitGateway":             "AWS::EC2::TransitGateway",
-	"AwsEc2VpnConnection":              "AWS::EC2::VPNConnection",
-	"AwsEc2VpcEndpointService":         "AWS::EC2::VPCEndpointService",
-	"AwsS3Bucket":                      TypeS3Bucket,
-	"AwsS3AccountPublicAccessBlock":    "AWS::S3::AccountPublicAccessBlock",
-	"AwsRdsDbInstance":                 "AWS::RDS::DBInstance",
-	"AwsRdsDbCluster":                  "AWS::RDS::DBCluster",
-	"AwsRdsDbSnapshot":                 "AWS::RDS::DBSnapshot",
-	"AwsRdsDbClusterSnapshot":          "AWS::RDS::DBClusterSnapshot",
-	"AwsKmsKey":                        "AWS::KMS::Key",
-	"AwsLambdaFunction":                "AWS::Lambda::Function",
-	"AwsSnsTopic":                      "AWS::SNS::Topic",
-	"AwsSqsQueue":                      "AWS::SQS::Queue",
-	"AwsDynamoDbTable":                 "AWS::DynamoDB::Table",
-	"AwsCloudTrailTrail":               "AWS::CloudTrail::Trail",
-	"AwsCloudFrontDistribution":        "AWS::CloudFront::Distribution",
-	"AwsEcrRepository":                 "AWS::ECR::Repository",
-	"AwsEcsCluster":                    "AWS::ECS::Cluster",
-	"AwsEcsService":                    "AWS::ECS::Service",
-	"AwsEcsTaskDefinition":             "AWS::ECS::TaskDefinition",
-	"AwsEksCluster":                    "AWS::EKS::Cluster",
-	"AwsElbv2LoadBalancer":             "AWS::ElasticLoadBalancingV2::LoadBalancer",
-	"AwsElbLoadBalancer":               "AWS::ElasticLoadBalancing::LoadBalancer",
-	"AwsAutoScalingAutoScalingGroup":   "AWS::AutoScaling::AutoScalingGroup",
-	"AwsApiGatewayRestApi":             "AWS::ApiGateway::RestApi",
-	"AwsApiGatewayStage":               "AWS::ApiGateway::Stage",
-	"AwsSecretsManagerSecret":          "AWS::SecretsManager::Secret",
-	"AwsElasticsearchDomain":           "AWS::Elasticsearch::Domain",
-	"AwsOpenSearchServiceDomain":       "AWS::OpenSearchService::Domain",
-	"AwsRedshiftCluster":               "AWS::Redshift::Cluster",
-	"AwsEfsFileSystem":                 "AWS::EFS::FileSystem",
-	"AwsCodeBuildProject":              "AWS::CodeBuild::Project",
-	"AwsSageMakerNotebookInstance":     "AWS::SageMaker::NotebookInstance",
-	"AwsStepFunctionStateMachine":      "AWS::StepFunctions::StateMachine",
-	"AwsKinesisStream":                 "AWS::Kinesis::Stream",
-	"AwsWafWebAcl":                     "AWS::WAF::WebACL",
-	"AwsWafv2WebAcl":                   "AWS::WAFv2::WebACL",
-	"AwsDmsReplicationInstance":        "AWS::DMS::ReplicationInstance",
-	"AwsSsmPatchCompliance":            "AWS::SSM::PatchCompliance",
-	"AwsCertificateManagerCertificate": "AWS::CertificateManager::Certificate",
+	"AwsAccount":                        TypeAccount,
+	"AwsIamAccessKey":                   TypeIAMAccessKey,
+	"AwsIamRole":                        TypeIAMRole,
+	"AwsIamUser":                        TypeIAMUser,
+	"AwsIamPolicy":                      "AWS::IAM::Policy",
+	"AwsIamGroup":                       "AWS::IAM::Group",
+	"AwsEc2Instance":                    TypeEC2Instance,
+	"AwsEc2SecurityGroup":               TypeEC2SecurityGroup,
+	"AwsEc2Vpc":                         typeEC2VPC,
+	"AwsEc2Subnet":                      typeEC2Subn,
+	"AwsEc2Volume":                      "AWS::EC2::Volume",
+	"AwsEc2Eip":                         "AWS::EC2::EIP",
+	"AwsEc2NetworkAcl":                  "AWS::EC2::NetworkAcl",
+	"AwsEc2NetworkInterface":            "AWS::EC2::NetworkInterface",
+	"AwsEc2LaunchTemplate":              "AWS::EC2::LaunchTemplate",
+	"AwsEc2TransitGateway":              "AWS::EC2::TransitGateway",
+	"AwsEc2VpnConnection":               "AWS::EC2::VPNConnection",
+	"AwsEc2VpcEndpointService":          "AWS::EC2::VPCEndpointService",
+	"AwsS3Bucket":                       TypeS3Bucket,
+	"AwsS3AccountPublicAccessBlock":     "AWS::S3::AccountPublicAccessBlock",
+	"AwsRdsDbInstance":                  "AWS::RDS::DBInstance",
+	"AwsRdsDbCluster":                   "AWS::RDS::DBCluster",
+	"AwsRdsDbSnapshot":                  "AWS::RDS::DBSnapshot",
+	"AwsRdsDbClusterSnapshot":           "AWS::RDS::DBClusterSnapshot",
+	"AwsKmsKey":                         "AWS::KMS::Key",
+	"AwsLambdaFunction":                 "AWS::Lambda::Function",
+	"AwsSnsTopic":                       "AWS::SNS::Topic",
+	"AwsSqsQueue":                       "AWS::SQS::Queue",
+	"AwsDynamoDbTable":                  "AWS::DynamoDB::Table",
+	"AwsCloudTrailTrail":                "AWS::CloudTrail::Trail",
+	"AwsCloudFrontDistribution":         "AWS::CloudFront::Distribution",
+	"AwsEcrRepository":                  "AWS::ECR::Repository",
+	"AwsEcsCluster":                     "AWS::ECS::Cluster",
+	"AwsEcsService":                     "AWS::ECS::Service",
+	"AwsEcsTaskDefinition":              "AWS::ECS::TaskDefinition",
+	"AwsEksCluster":                     "AWS::EKS::Cluster",
+	"AwsElbv2LoadBalancer":              "AWS::ElasticLoadBalancingV2::LoadBalancer",
+	"AwsElbLoadBalancer":                "AWS::ElasticLoadBalancing::LoadBalancer",
+	"AwsAutoScalingAutoScalingGroup":    "AWS::AutoScaling::AutoScalingGroup",
+	"AwsApiGatewayRestApi":              "AWS::ApiGateway::RestApi",
+	"AwsApiGatewayStage":                "AWS::ApiGateway::Stage",
+	"AwsSecretsManagerSecret":           "AWS::SecretsManager::Secret",
+	"AwsElasticsearchDomain":            "AWS::Elasticsearch::Domain",
+	"AwsOpenSearchServiceDomain":        "AWS::OpenSearchService::Domain",
+	"AwsRedshiftCluster":                "AWS::Redshift::Cluster",
+	"AwsEfsFileSystem":                  "AWS::EFS::FileSystem",
+	"AwsCodeBuildProject":               "AWS::CodeBuild::Project",
+	"AwsSageMakerNotebookInstance":      "AWS::SageMaker::NotebookInstance",
+	"AwsStepFunctionStateMachine":       "AWS::StepFunctions::StateMachine",
+	"AwsKinesisStream":                  "AWS::Kinesis::Stream",
+	"AwsWafWebAcl":                      "AWS::WAF::WebACL",
+	"AwsWafv2WebAcl":                    "AWS::WAFv2::WebACL",
+	"AwsDmsReplicationInstance":         "AWS::DMS::ReplicationInstance",
+	"AwsSsmPatchCompliance":             "AWS::SSM::PatchCompliance",
+	"AwsCertificateManagerCertificate":  "AWS::CertificateManager::Certificate",
+	"AwsAthenaWorkGroup":                "AWS::Athena::WorkGroup",
+	"AwsAutoScalingLaunchConfiguration": "AWS::AutoScaling::LaunchConfiguration",
+	"AwsCloudFormationStack":            "AWS::CloudFormation::Stack",
+	"AwsLogsLogGroup":                   "AWS::Logs::LogGroup",
+	"AwsElastiCacheCacheCluster":        "AWS::ElastiCache::CacheCluster",
+	"AwsElastiCacheReplicationGroup":    "AWS::ElastiCache::ReplicationGroup",
+	"AwsGuardDutyDetector":              "AWS::GuardDuty::Detector",
+	"AwsSsmDocument":                    "AWS::SSM::Document",
+	"AwsApiGatewayV2Api":                "AWS::ApiGatewayV2::Api",
+	"AwsApiGatewayV2Stage":              "AWS::ApiGatewayV2::Stage",
+	"AwsEc2Snapshot":                    "AWS::EC2::Snapshot",
 }
 
 // CloudFormationType returns the CloudFormation resource type name for an
@@ -204,12 +221,162 @@ func buildARN(partition, region, account, typ, id string) string {
 	return ""
 }
 
-// idFromARN returns a resource's own identifier from its ARN: the last
-// '/'-separated part of the resource (a role name without its path, a group
-// id), or what follows the first ':' (arn:...:db:NAME), or the whole
-// resource (an S3 bucket).
-func idFromARN(a arn.ARN) string {
+// arnResource is what an ARN says about the resource it names.
+type arnResource struct {
+	typ   string            // CloudFormation type, "" when rectify does not know the kind
+	id    string            // the resource's own identifier
+	attrs map[string]string // further parts of the ARN, such as a stage's API id
+}
+
+// arnKinds maps a service and the resource type an ARN's resource part
+// begins with ("security-group" in "security-group/sg-1") to a
+// CloudFormation type. The rest of the resource part, after '/' or ':', is
+// the resource's id unless resourceFromARN says otherwise.
+var arnKinds = map[string]map[string]string{
+	"ec2": {
+		"instance": TypeEC2Instance, "security-group": TypeEC2SecurityGroup, "internet-gateway": TypeEC2InternetGateway,
+		"vpc": typeEC2VPC, "subnet": typeEC2Subn, "volume": "AWS::EC2::Volume", "snapshot": "AWS::EC2::Snapshot",
+		"transit-gateway": "AWS::EC2::TransitGateway", "network-interface": "AWS::EC2::NetworkInterface",
+		"network-acl": "AWS::EC2::NetworkAcl", "launch-template": "AWS::EC2::LaunchTemplate",
+		"vpc-endpoint": "AWS::EC2::VPCEndpoint", "image": "AWS::EC2::Image",
+	},
+	"iam":                  {"role": TypeIAMRole, "user": TypeIAMUser, "group": "AWS::IAM::Group", "policy": "AWS::IAM::Policy"},
+	"glue":                 {"devEndpoint": TypeGlueDevEndpoint},
+	"lambda":               {"function": "AWS::Lambda::Function"},
+	"kms":                  {"key": "AWS::KMS::Key", "alias": "AWS::KMS::Alias"},
+	"rds":                  {"db": "AWS::RDS::DBInstance", "cluster": "AWS::RDS::DBCluster", "snapshot": "AWS::RDS::DBSnapshot", "cluster-snapshot": "AWS::RDS::DBClusterSnapshot"},
+	"redshift":             {"cluster": "AWS::Redshift::Cluster"},
+	"elasticache":          {"cluster": "AWS::ElastiCache::CacheCluster", "replicationgroup": "AWS::ElastiCache::ReplicationGroup", "serverlesscache": "AWS::ElastiCache::ServerlessCache"},
+	"athena":               {"workgroup": "AWS::Athena::WorkGroup"},
+	"cloudfront":           {"distribution": "AWS::CloudFront::Distribution"},
+	"cloudtrail":           {"trail": "AWS::CloudTrail::Trail"},
+	"codebuild":            {"project": "AWS::CodeBuild::Project"},
+	"dynamodb":             {"table": "AWS::DynamoDB::Table"},
+	"ecr":                  {"repository": "AWS::ECR::Repository"},
+	"ecs":                  {"task-definition": "AWS::ECS::TaskDefinition", "cluster": "AWS::ECS::Cluster", "service": "AWS::ECS::Service"},
+	"ssm":                  {"document": "AWS::SSM::Document"},
+	"secretsmanager":       {"secret": "AWS::SecretsManager::Secret"},
+	"logs":                 {"log-group": "AWS::Logs::LogGroup"},
+	"guardduty":            {"detector": "AWS::GuardDuty::Detector"},
+	"cloudformation":       {"stack": "AWS::CloudFormation::Stack"},
+	"autoscaling":          {"autoScalingGroup": "AWS::AutoScaling::AutoScalingGroup", "launchConfiguration": "AWS::AutoScaling::LaunchConfiguration"},
+	"elasticloadbalancing": {"loadbalancer": "AWS::ElasticLoadBalancingV2::LoadBalancer"},
+}
+
+// resourceFromARN returns the type and id of the resource an ARN names,
+// with the parts of some ARNs that an id alone does not carry:
+//
+//   - S3: arn:P:s3:::BUCKET is a bucket named BUCKET.
+//   - SNS and SQS: the resource part is the topic or queue name.
+//   - API Gateway: arn:P:apigateway:R::/restapis/API/stages/STAGE is a REST
+//     API stage with id "API/STAGE" and attributes restApiId and stageName
+//     (/apis/... is an HTTP or WebSocket API's, with apiId).
+//   - Auto Scaling: autoScalingGroup:UUID:autoScalingGroupName/NAME and
+//     launchConfiguration:UUID:launchConfigurationName/NAME are named NAME.
+//   - CloudFormation: stack/NAME/UUID is the stack NAME (its ARN is kept).
+//   - CloudWatch Logs: log-group:NAME or log-group:NAME:* is the group NAME,
+//     slashes and all; ECR repositories keep theirs too.
+//   - ECS: task-definition/FAMILY:REVISION has id FAMILY:REVISION.
+//   - GuardDuty: detector/ID/filter/NAME is the filter NAME of detector ID.
+//   - Elastic Load Balancing: loadbalancer/app/NAME/ID (or net/, gwy/) is a
+//     load balancer NAME of that kind; loadbalancer/NAME a Classic one.
+//   - Lambda: function:NAME:QUALIFIER is the function NAME.
+//   - RDS, Redshift, ElastiCache, Secrets Manager: what follows KIND: is
+//     the identifier (an automated snapshot's "rds:NAME" included).
+//   - IAM: role/PATH/NAME is NAME.
+//
+// For other ARNs the id is the part after the last '/' of the resource, or
+// after its first ':', or the whole resource, and the type is "".
+func resourceFromARN(a arn.ARN) arnResource {
 	r := a.Resource
+	switch a.Service {
+	case "s3":
+		if r != "" && !strings.ContainsAny(r, "/:") {
+			return arnResource{typ: TypeS3Bucket, id: r}
+		}
+		return arnResource{id: genericID(r)}
+	case "sns":
+		if r != "" && !strings.Contains(r, ":") {
+			return arnResource{typ: "AWS::SNS::Topic", id: r}
+		}
+	case "sqs":
+		if r != "" && !strings.Contains(r, ":") {
+			return arnResource{typ: "AWS::SQS::Queue", id: r}
+		}
+	case "apigateway":
+		return apiGatewayResource(r)
+	}
+	i := strings.IndexAny(r, "/:")
+	if i < 0 {
+		return arnResource{id: r}
+	}
+	kind, rest := r[:i], r[i+1:]
+	typ := arnKinds[a.Service][kind]
+	if typ == "" || rest == "" {
+		return arnResource{id: genericID(r)}
+	}
+	switch {
+	case a.Service == "autoscaling":
+		// autoScalingGroup:UUID:autoScalingGroupName/NAME
+		if _, name, ok := strings.Cut(rest, "Name/"); ok && name != "" {
+			return arnResource{typ: typ, id: name}
+		}
+		return arnResource{id: genericID(r)}
+	case a.Service == "cloudformation":
+		name, _, _ := strings.Cut(rest, "/")
+		return arnResource{typ: typ, id: name}
+	case a.Service == "logs":
+		return arnResource{typ: typ, id: strings.TrimSuffix(rest, ":*")}
+	case a.Service == "ecr", a.Service == "ecs" && kind == "task-definition":
+		return arnResource{typ: typ, id: rest}
+	case a.Service == "guardduty":
+		detector, filter, ok := strings.Cut(rest, "/filter/")
+		if ok {
+			return arnResource{typ: "AWS::GuardDuty::Filter", id: filter, attrs: map[string]string{"detectorId": detector}}
+		}
+		return arnResource{typ: typ, id: detector}
+	case a.Service == "elasticloadbalancing":
+		parts := strings.Split(rest, "/")
+		switch {
+		case len(parts) == 1:
+			return arnResource{typ: "AWS::ElasticLoadBalancing::LoadBalancer", id: parts[0]}
+		case len(parts) == 3:
+			return arnResource{typ: typ, id: parts[1], attrs: map[string]string{"loadBalancerType": parts[0]}}
+		}
+		return arnResource{id: genericID(r)}
+	case a.Service == "lambda":
+		name, _, _ := strings.Cut(rest, ":")
+		return arnResource{typ: typ, id: name}
+	case r[i] == ':':
+		// db:NAME, cluster:NAME, snapshot:rds:NAME: the rest is the
+		// identifier, colons included.
+		return arnResource{typ: typ, id: rest}
+	}
+	return arnResource{typ: typ, id: genericID(rest)}
+}
+
+// apiGatewayResource parses the resource part of an API Gateway ARN:
+// /restapis/API[/stages/STAGE] or /apis/API[/stages/STAGE].
+func apiGatewayResource(r string) arnResource {
+	parts := strings.Split(strings.TrimPrefix(r, "/"), "/")
+	switch {
+	case len(parts) == 2 && parts[0] == "restapis" && parts[1] != "":
+		return arnResource{typ: "AWS::ApiGateway::RestApi", id: parts[1], attrs: map[string]string{"restApiId": parts[1]}}
+	case len(parts) == 4 && parts[0] == "restapis" && parts[2] == "stages" && parts[1] != "" && parts[3] != "":
+		return arnResource{typ: "AWS::ApiGateway::Stage", id: parts[1] + "/" + parts[3],
+			attrs: map[string]string{"restApiId": parts[1], "stageName": parts[3]}}
+	case len(parts) == 2 && parts[0] == "apis" && parts[1] != "":
+		return arnResource{typ: "AWS::ApiGatewayV2::Api", id: parts[1], attrs: map[string]string{"apiId": parts[1]}}
+	case len(parts) == 4 && parts[0] == "apis" && parts[2] == "stages" && parts[1] != "" && parts[3] != "":
+		return arnResource{typ: "AWS::ApiGatewayV2::Stage", id: parts[1] + "/" + parts[3],
+			attrs: map[string]string{"apiId": parts[1], "stageName": parts[3]}}
+	}
+	return arnResource{id: genericID(r)}
+}
+
+// genericID returns the part of an ARN's resource after its last '/', or
+// after its first ':', or the whole resource.
+func genericID(r string) string {
 	if i := strings.LastIndexByte(r, '/'); i >= 0 {
 		return r[i+1:]
 	}
@@ -217,57 +384,6 @@ func idFromARN(a arn.ARN) string {
 		return r[i+1:]
 	}
 	return r
-}
-
-// typeFromARN guesses the CloudFormation type of the resource an ARN names,
-// for the resource kinds rectify acts on; it returns "" for the others.
-func typeFromARN(a arn.ARN) string {
-	kind, _, hasSlash := strings.Cut(a.Resource, "/")
-	switch a.Service {
-	case "s3":
-		if !hasSlash && !strings.Contains(a.Resource, ":") {
-			return TypeS3Bucket
-		}
-	case "ec2":
-		switch kind {
-		case "instance":
-			return TypeEC2Instance
-		case "security-group":
-			return TypeEC2SecurityGroup
-		case "internet-gateway":
-			return TypeEC2InternetGateway
-		case "vpc":
-			return typeEC2VPC
-		case "subnet":
-			return typeEC2Subn
-		case "volume":
-			return "AWS::EC2::Volume"
-		}
-	case "iam":
-		switch kind {
-		case "role":
-			return TypeIAMRole
-		case "user":
-			return TypeIAMUser
-		}
-	case "glue":
-		if kind == "devEndpoint" {
-			return TypeGlueDevEndpoint
-		}
-	case "lambda":
-		if strings.HasPrefix(a.Resource, "function:") {
-			return "AWS::Lambda::Function"
-		}
-	case "kms":
-		if kind == "key" {
-			return "AWS::KMS::Key"
-		}
-	case "rds":
-		if strings.HasPrefix(a.Resource, "db:") {
-			return "AWS::RDS::DBInstance"
-		}
-	}
-	return ""
 }
 
 // targetBuilder fills the account, region and partition of targets with the
@@ -313,26 +429,34 @@ func (tb targetBuilder) fromARN(s, typ, account, accountField, region string) (T
 	if a.Region != "" {
 		region = a.Region
 	}
+	res := resourceFromARN(a)
 	if typ == "" {
-		typ = typeFromARN(a)
+		typ = res.typ
 	}
-	t, err := tb.make(a.Partition, account, accountField, region, typ, idFromARN(a))
+	t, err := tb.make(a.Partition, account, accountField, region, typ, res.id)
 	if err != nil {
 		return Target{}, err
 	}
 	t.ARN = s
+	if len(res.attrs) > 0 {
+		t.Attributes = maps.Clone(res.attrs)
+	}
 	return t, nil
 }
 
 // Targets returns the resources the event is about, one target each:
 //
 //   - Security Hub: one per finding, for the finding's first resource (the
-//     account itself when it lists none), in the finding's account and region,
-//     with the finding's facts in Attributes: controlId (see
-//     [Finding.ControlID]), complianceStatus (Compliance.Status), recordState,
-//     workflowStatus (Workflow.Status), severityLabel (Severity.Label),
-//     generatorId, productName, companyName and types (Types joined with
-//     ','), each only when the finding has it.
+//     account itself when it lists none, or when the resource is
+//     "AWS::::Account:ID"), in the partition, region and account its ARN
+//     names (the finding's where the ARN names none), with the parts of the
+//     ARN an id does not carry (see resourceFromARN) and the finding's facts
+//     in Attributes: controlId (the consolidated control id, see
+//     [Finding.ControlID]), complianceStatus (Compliance.Status),
+//     recordState, workflowStatus (Workflow.Status), severityLabel
+//     (Severity.Label), generatorId, productName, companyName and types
+//     (Types joined with ','), each only when the finding has it; and the
+//     control's parameters in ControlParams.
 //   - CloudTrail: the resource of the call, from the request parameters of the
 //     calls rectify handles (security group ingress, internet gateway
 //     attachment, S3 bucket calls, Glue dev endpoint creation), else from the
@@ -411,7 +535,8 @@ func (tb targetBuilder) securityHub() ([]Target, error) {
 			return nil, err
 		}
 		t.FindingID, t.ProductARN = f.ID, f.ProductARN
-		t.Attributes = findingAttributes(f)
+		t.Attributes = findingAttributes(f, t.Attributes)
+		t.ControlParams = f.ControlParams()
 		ts = append(ts, t)
 	}
 	return ts, nil
@@ -419,9 +544,10 @@ func (tb targetBuilder) securityHub() ([]Target, error) {
 
 // findingAttributes returns the facts of a Security Hub finding that a
 // playbook's condition may test without looking the finding up in the
-// event's batch, keyed as documented on [Event.Targets]. Empty fields are
-// left out; a finding with none of them gives nil.
-func findingAttributes(f *Finding) map[string]string {
+// event's batch, keyed as documented on [Event.Targets], added to the
+// resource's own attributes (from). Empty fields are left out; a finding
+// with none of them and no resource attributes gives nil.
+func findingAttributes(f *Finding, from map[string]string) map[string]string {
 	m := attrs(
 		"controlId", f.ControlID(),
 		"complianceStatus", f.Compliance.Status,
@@ -433,40 +559,66 @@ func findingAttributes(f *Finding) map[string]string {
 		"companyName", f.CompanyName,
 		"types", strings.Join(f.Types, ","),
 	)
+	for k, v := range from {
+		if _, taken := m[k]; !taken {
+			m[k] = v
+		}
+	}
 	if len(m) == 0 {
 		return nil
 	}
 	return m
 }
 
+// findingResource returns the target of a finding's resource. An ARN
+// gives the partition, region, account, type and id (see
+// resourceFromARN), each falling back to the finding's when the ARN has
+// none (an S3 bucket's ARN names no region or account); the ASFF type wins
+// over the ARN's when rectify knows it. "AWS::::Account:ID" is the account,
+// in the partition of the resource (or of the finding's region) and the
+// finding's region.
 func (tb targetBuilder) findingResource(f *Finding, r *FindingResource, accountField string) (Target, error) {
 	typ := CloudFormationType(r.Type)
 	region := f.Region
 	if region == "" {
 		region = r.Region
 	}
-	if typ == TypeAccount {
-		return tb.make(r.Partition, f.AWSAccountID, accountField, region, TypeAccount, "")
+	if f.AWSAccountID != "" && !IsAccountID(f.AWSAccountID) {
+		return Target{}, &Error{Field: accountField, Reason: fmt.Sprintf("%s is not a 12-digit AWS account id", quoteValue(f.AWSAccountID))}
 	}
-	id := r.ID
-	if a, err := arn.Parse(r.ID); err == nil {
-		id = idFromARN(a)
-		if typ == "Other" || !strings.HasPrefix(typ, "AWS::") {
-			if guess := typeFromARN(a); guess != "" {
-				typ = guess
-			}
+	if acct, ok := strings.CutPrefix(r.ID, TypeAccount+":"); ok || typ == TypeAccount {
+		account := f.AWSAccountID
+		if ok && acct != "" {
+			account, accountField = acct, strings.TrimSuffix(accountField, "AwsAccountId")+"Resources[0].Id"
 		}
-	} else if strings.HasPrefix(id, "AWS::") {
-		// Ids such as "AWS::IAM::AccessKey:AKIA..." name the type, then the id.
-		id = id[strings.LastIndexByte(id, ':')+1:]
+		return tb.make(r.Partition, account, accountField, region, TypeAccount, "")
 	}
-	t, err := tb.make(r.Partition, f.AWSAccountID, accountField, region, typ, id)
+	a, err := arn.Parse(r.ID)
+	if err != nil {
+		id := r.ID
+		if strings.HasPrefix(id, "AWS::") {
+			// Ids such as "AWS::IAM::AccessKey:AKIA..." name the type, then the id.
+			id = id[strings.LastIndexByte(id, ':')+1:]
+		}
+		return tb.make(r.Partition, f.AWSAccountID, accountField, region, typ, id)
+	}
+	res := resourceFromARN(a)
+	if res.typ != "" && (typ == "Other" || !strings.HasPrefix(typ, "AWS::")) {
+		typ = res.typ
+	}
+	account := f.AWSAccountID
+	if a.AccountID != "" {
+		account, accountField = a.AccountID, strings.TrimSuffix(accountField, "AwsAccountId")+"Resources[0].Id"
+	}
+	if a.Region != "" {
+		region = a.Region
+	}
+	t, err := tb.make(a.Partition, account, accountField, region, typ, res.id)
 	if err != nil {
 		return Target{}, err
 	}
-	if arn.IsARN(r.ID) {
-		t.ARN = r.ID
-	}
+	t.ARN = r.ID
+	t.Attributes = res.attrs
 	return t, nil
 }
 

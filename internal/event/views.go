@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
+	"github.com/rectify-dev/rectify/internal/control"
 )
 
 // decodeDetail checks that e is of one of the kinds and decodes its detail
@@ -282,6 +284,24 @@ type Compliance struct {
 	Status              string   `json:"Status"`
 	SecurityControlID   string   `json:"SecurityControlId"`
 	RelatedRequirements []string `json:"RelatedRequirements"`
+	// SecurityControlParameters are the control's parameters as Security
+	// Hub evaluated it (consolidated control findings only).
+	SecurityControlParameters []ControlParameter `json:"SecurityControlParameters"`
+	// AssociatedStandards are the standards the control is enabled in.
+	AssociatedStandards []AssociatedStandard `json:"AssociatedStandards"`
+}
+
+// ControlParameter is a parameter of a Security Hub control and the values
+// the control was evaluated with.
+type ControlParameter struct {
+	Name  string   `json:"Name"`
+	Value []string `json:"Value"`
+}
+
+// AssociatedStandard is a standard a control is enabled in, such as
+// "standards/aws-foundational-security-best-practices/v/1.0.0".
+type AssociatedStandard struct {
+	StandardsID string `json:"StandardsId"`
 }
 
 // Workflow is the investigation status of a finding.
@@ -300,21 +320,38 @@ type FindingResource struct {
 	Details   json.RawMessage `json:"Details"`
 }
 
-// ControlID returns the Security Hub control the finding comes from, such as
-// "EC2.13": Compliance.SecurityControlId (consolidated control findings), the
-// ControlId product field (standard-specific findings), or the generator id
-// "security-control/ID". It returns "" for findings not made by a control.
+// ControlID returns the consolidated id of the Security Hub control the
+// finding comes from, such as "EC2.13", whatever form the finding names it
+// in: Compliance.SecurityControlId and the generator id
+// "security-control/ID" (consolidated control findings), or a
+// standard-specific id (generator id, ProductFields.ControlId or RuleId)
+// read with the finding's standard, so that CIS v1.4.0's "1.8" is IAM.15
+// (see [control.Resolve]). It returns "" for findings not made by a
+// control and for standard-specific ids rectify's control table does not
+// hold.
 func (f *Finding) ControlID() string {
-	if f.Compliance.SecurityControlID != "" {
-		return f.Compliance.SecurityControlID
+	id, _ := control.Resolve(control.Finding{
+		SecurityControlID: f.Compliance.SecurityControlID,
+		GeneratorID:       f.GeneratorID,
+		ProductFields:     f.ProductFields,
+	})
+	return id
+}
+
+// ControlParams returns the finding's control parameters by name, or nil
+// if it has none.
+func (f *Finding) ControlParams() map[string][]string {
+	ps := f.Compliance.SecurityControlParameters
+	if len(ps) == 0 {
+		return nil
 	}
-	if id := f.ProductFields["ControlId"]; id != "" {
-		return id
+	m := make(map[string][]string, len(ps))
+	for _, p := range ps {
+		if p.Name != "" {
+			m[p.Name] = p.Value
+		}
 	}
-	if id, ok := strings.CutPrefix(f.GeneratorID, "security-control/"); ok {
-		return id
-	}
-	return ""
+	return m
 }
 
 type securityHubDetail struct {

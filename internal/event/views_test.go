@@ -155,6 +155,14 @@ func TestControlID(t *testing.T) {
 		{"standard-specific ControlId", Finding{ProductFields: StringMap{"ControlId": "S3.8", "StandardsArn": "arn:aws:securityhub:::standards/aws-foundational-security-best-practices/v/1.0.0"}}, "S3.8"},
 		{"generator id", Finding{GeneratorID: "security-control/IAM.4"}, "IAM.4"},
 		{"not a control", Finding{GeneratorID: "arn:aws:guardduty:us-east-1:1:detector/x"}, ""},
+		// A CIS id is not a consolidated one: "1.8" is IAM.15 in CIS
+		// v1.4.0 and IAM.14 in CIS v1.2.0.
+		{"cis 1.4 ControlId", Finding{GeneratorID: "cis-aws-foundations-benchmark/v/1.4.0/1.8", ProductFields: StringMap{"ControlId": "1.8",
+			"StandardsArn": "arn:aws:securityhub:::standards/cis-aws-foundations-benchmark/v/1.4.0"}}, "IAM.15"},
+		{"cis 1.2 RuleId", Finding{GeneratorID: "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/1.8",
+			ProductFields: StringMap{"RuleId": "1.8", "StandardsGuideArn": "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0"}}, "IAM.14"},
+		{"bare cis ControlId", Finding{ProductFields: StringMap{"ControlId": "1.8"}}, ""},
+		{"pci ControlId", Finding{GeneratorID: "pci-dss/v/3.2.1/PCI.IAM.7", ProductFields: StringMap{"ControlId": "PCI.IAM.7"}}, "IAM.8"},
 	}
 	for _, tt := range tests {
 		if got := tt.f.ControlID(); got != tt.want {
