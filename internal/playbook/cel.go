@@ -26,7 +26,7 @@ const maxExprLen = 4096
 // compiler compiles CEL expressions for one load.
 type compiler struct {
 	base  *cel.Env // event, detail, target, params
-	steps *cel.Env // base and steps
+	steps *cel.Env // base, steps and run
 	limit uint64
 }
 
@@ -41,17 +41,45 @@ func newCompiler(costLimit uint64) (*compiler, error) {
 		cel.Variable("target", mapType),
 		cel.Variable("params", mapType),
 		cel.CrossTypeNumericComparisons(true),
+		joinFunction(),
 		cel.ParserRecursionLimit(64),
 		cel.ParserExpressionSizeLimit(maxExprLen),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("playbook: CEL environment: %w", err)
 	}
-	steps, err := base.Extend(cel.Variable("steps", mapType))
+	steps, err := base.Extend(cel.Variable("steps", mapType), cel.Variable("run", mapType))
 	if err != nil {
 		return nil, fmt.Errorf("playbook: CEL environment: %w", err)
 	}
 	return &compiler{base: base, steps: steps, limit: costLimit}, nil
+}
+
+// joinFunction declares list.join(separator): the list's elements as text,
+// separated by separator ("a; b" from ["a", "b"].join("; ")).
+func joinFunction() cel.EnvOption {
+	return cel.Function("join",
+		cel.MemberOverload("list_join_string", []*cel.Type{cel.ListType(cel.DynType), cel.StringType}, cel.StringType,
+			cel.BinaryBinding(func(list, sep ref.Val) ref.Val {
+				l, ok := list.(traits.Lister)
+				s, sok := sep.(types.String)
+				if !ok || !sok {
+					return types.NewErr("join: want a list and a string separator")
+				}
+				var b strings.Builder
+				i := 0
+				for it := l.Iterator(); it.HasNext() == types.True; i++ {
+					if i > 0 {
+						b.WriteString(string(s))
+					}
+					v, err := native(it.Next(), 0)
+					if err != nil {
+						return types.NewErr("join: %v", err)
+					}
+					b.WriteString(text(v))
+				}
+				return types.String(b.String())
+			})))
 }
 
 // compiled is a compiled expression and what it refers to.

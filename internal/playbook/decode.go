@@ -302,7 +302,7 @@ func (d *decoder) value(n *yaml.Node, field string) (any, bool) {
 	return nil, false
 }
 
-var playbookFields = []string{"id", "title", "description", "trigger", "when", "mode", "params", "steps", "verify", "notify", "enabled", "tags"}
+var playbookFields = []string{"id", "title", "description", "trigger", "controls", "control_params", "when", "mode", "params", "steps", "verify", "on_failure", "notify", "enabled", "tags"}
 
 // playbook decodes one document's root node.
 func (d *decoder) playbook(root *yaml.Node) *Playbook {
@@ -362,10 +362,24 @@ func (d *decoder) playbook(root *yaml.Node) *Playbook {
 	if p, ok := fields["params"]; ok {
 		d.params(pb, p)
 	}
-	if p, ok := fields["trigger"]; ok {
+	cp, isControl := fields["controls"]
+	if isControl {
+		d.controlDefaults(pb, resolve(cp.k))
+		d.controls(pb, cp)
+		if p, ok := fields["trigger"]; ok {
+			d.errorf(p.k, "trigger", "a control playbook's trigger is made from its controls; remove trigger")
+		}
+	} else if p, ok := fields["trigger"]; ok {
 		d.trigger(pb, p)
 	} else {
 		d.errorf(root, "trigger", "missing required field")
+	}
+	if p, ok := fields["control_params"]; ok {
+		if !isControl {
+			d.errorf(p.k, "control_params", "only a control playbook (one with controls) has control parameters")
+		} else {
+			d.controlParams(pb, p)
+		}
 	}
 	if p, ok := fields["when"]; ok {
 		if s, ok := d.str(p.v, "when"); ok {
@@ -382,10 +396,16 @@ func (d *decoder) playbook(root *yaml.Node) *Playbook {
 	if p, ok := fields["verify"]; ok {
 		pb.Verify = d.steps(pb, p, ids)
 	}
+	if p, ok := fields["on_failure"]; ok {
+		pb.OnFailure = d.steps(pb, p, ids)
+	}
+	if isControl && len(d.errs) == before {
+		d.finishControls(pb, resolve(cp.k), ids)
+	}
 	if p, ok := fields["notify"]; ok {
 		d.notify(pb, p, ids)
 	}
-	if len(pb.Steps) == 0 && len(pb.Notify.Channels) == 0 && fields["steps"].v == nil && fields["notify"].v == nil {
+	if !isControl && len(pb.Steps) == 0 && len(pb.Notify.Channels) == 0 && fields["steps"].v == nil && fields["notify"].v == nil {
 		d.errorf(root, "steps", "a playbook needs steps, a notify, or both")
 	}
 	if len(d.errs) > before {

@@ -34,6 +34,9 @@ type Options struct {
 	// CostLimit bounds the cost of one evaluation of a CEL expression;
 	// 0 means DefaultCostLimit.
 	CostLimit uint64
+
+	// Controls configure what rectify supplies to control playbooks.
+	Controls ControlOptions
 }
 
 func (o *Options) setDefaults() {

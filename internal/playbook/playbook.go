@@ -4,8 +4,16 @@
 // trigger (an EventBridge event pattern, exactly as in an EventBridge
 // rule), an optional CEL condition for what a pattern cannot express, a
 // mode, ordered steps that each run a named action with parameters
-// templated from the event, verification steps, and the channels to
-// notify. docs/playbooks.md describes the format for users.
+// templated from the event, verification steps, steps to run when the run
+// fails, and the channels to notify. docs/playbooks.md describes the format
+// for users.
+//
+// A control playbook names Security Hub controls (controls) instead of a
+// trigger; the loader supplies the rest the same way for every control:
+// the trigger, the per-finding check ([Playbook.Check]), the parameters
+// custom_actions and finding_account, a last step that resolves the
+// finding with a note naming what changed, and a failure step that leaves
+// it unresolved with a note saying why.
 //
 // Loading is strict and complete: unknown fields, wrong types, unknown
 // actions, parameters an action does not declare or cannot accept, CEL
@@ -24,8 +32,15 @@
 //	target  the resource the run is about: partition, account, region,
 //	        type, id, arn, finding_id, product_arn, attributes
 //	params  the playbook's parameters after configuration overrides
-//	steps   outputs of earlier steps by step id (steps, verify and
-//	        notify only): steps.<id>.<output>
+//	steps   outputs of earlier steps by step id (steps, verify,
+//	        on_failure and notify only): steps.<id>.<output>
+//	run     the run so far (steps, verify, on_failure and notify only):
+//	        run.summary (one line per finished step, "step: outcome:
+//	        message"), run.changes (the messages of the steps that
+//	        changed something) and run.error (the failure, or "")
+//
+// Besides CEL's standard functions, list.join(separator) joins a list's
+// elements as text.
 //
 // In a string parameter, ${expr} is replaced by the expression's value. A
 // string that is exactly one ${expr} takes the expression's value with its
@@ -135,9 +150,25 @@ type Playbook struct {
 	Defaults map[string]any // declared parameters and their default values
 	Steps    []*Step
 	Verify   []*Step
-	Notify   Notification
-	Enabled  bool
-	Tags     []string
+	// OnFailure are the steps run, best effort, when the run fails: each
+	// is tried even if one before it failed, and none changes the run's
+	// outcome. run.error holds the failure.
+	OnFailure []*Step
+	Notify    Notification
+	Enabled   bool
+	Tags      []string
+
+	// Controls are the consolidated ids of the Security Hub controls a
+	// control playbook remediates, sorted; nil for other playbooks. See
+	// [Playbook.Check] and docs/playbooks.md, "Control playbooks".
+	Controls []string
+	// ControlDefaults are the parameter values a control playbook gives
+	// each control (controls: {EC2.14: {ports: [3389]}}), by control id.
+	ControlDefaults map[string]map[string]any
+	// ControlParams map the names of Security Hub control parameters
+	// (Compliance.SecurityControlParameters) to the playbook parameters
+	// their values set (control_params).
+	ControlParams map[string]string
 
 	when  cel.Program
 	idPos Position
@@ -174,6 +205,9 @@ type Step struct {
 	Retry   Retry
 	Timeout time.Duration // 0 means the engine's default
 	Pos     Position
+	// Generated marks a step rectify added to a control playbook (the
+	// finding's report and its failure report).
+	Generated bool
 
 	playbook string
 	spec     *action.Spec
@@ -191,6 +225,27 @@ type Vars struct {
 	Target map[string]any            // the run's target
 	Params map[string]any            // the playbook's parameters (see Playbook.Params)
 	Steps  map[string]map[string]any // earlier steps' outputs by step id
+	Run    Run                       // the run so far
+}
+
+// Run is what the CEL variable run holds: the run so far, as the engine
+// records it. Routing and planning see an empty one.
+type Run struct {
+	// Summary has one line per finished step: "step: outcome: message".
+	Summary string
+	// Changes are the messages of the steps that changed something, in
+	// order.
+	Changes []string
+	// Error is the failure of a failed run, "" otherwise.
+	Error string
+}
+
+func (r Run) value() map[string]any {
+	changes := make([]any, len(r.Changes))
+	for i, c := range r.Changes {
+		changes[i] = c
+	}
+	return map[string]any{"summary": r.Summary, "changes": changes, "error": r.Error}
 }
 
 func (v Vars) activation() map[string]any {
@@ -218,6 +273,7 @@ func (v Vars) activation() map[string]any {
 		"target": orEmpty(v.Target),
 		"params": orEmpty(v.Params),
 		"steps":  steps,
+		"run":    v.Run.value(),
 	}
 }
 
@@ -337,12 +393,12 @@ func (p *Playbook) Params(overrides map[string]any) (map[string]any, error) {
 	return out, nil
 }
 
-// Actions returns the names of the actions the playbook's steps and
-// verification use, sorted and without duplicates.
+// Actions returns the names of the actions the playbook's steps,
+// verification and failure steps use, sorted and without duplicates.
 func (p *Playbook) Actions() []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, s := range append(append([]*Step(nil), p.Steps...), p.Verify...) {
+	for _, s := range append(append(append([]*Step(nil), p.Steps...), p.Verify...), p.OnFailure...) {
 		if !seen[s.Action] {
 			seen[s.Action] = true
 			out = append(out, s.Action)
