@@ -80,7 +80,7 @@ is any problem.`,
 			if err != nil {
 				return err
 			}
-			builtin, err := app.LoadPlaybooks(reg, catalog.FS(), nil)
+			builtin, err := app.LoadPlaybooks(reg, catalog.FS(), nil, playbook.ControlOptions{})
 			if err != nil {
 				return err
 			}
@@ -171,7 +171,7 @@ func playbookRows(cmd *cobra.Command) ([]report.PlaybookRow, *action.Registry, e
 	if err != nil {
 		return nil, nil, err
 	}
-	pbs, err := app.LoadPlaybooks(reg, catalog.FS(), cfg.Playbooks.Dirs)
+	pbs, err := app.LoadPlaybooks(reg, catalog.FS(), cfg.Playbooks.Dirs, app.ControlOptions(cfg))
 	if err != nil {
 		return nil, nil, err
 	}

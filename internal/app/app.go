@@ -76,7 +76,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.Registry = reg
-	pbs, err := LoadPlaybooks(reg, opts.Builtin, cfg.Playbooks.Dirs)
+	pbs, err := LoadPlaybooks(reg, opts.Builtin, cfg.Playbooks.Dirs, ControlOptions(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -155,11 +155,17 @@ func OpenStore(ctx context.Context, cfg *config.Config, awsCfg *aws.Config) (sto
 	}
 }
 
+// ControlOptions returns what the configuration's securityhub section
+// supplies to control playbooks.
+func ControlOptions(cfg *config.Config) playbook.ControlOptions {
+	return playbook.ControlOptions{CustomActions: cfg.SecurityHub.CustomActions, FindingAccount: cfg.SecurityHub.FindingAccount}
+}
+
 // LoadPlaybooks loads the built-in playbooks from builtin (nil for none)
-// and those in dirs, validating triggers and actions. Errors name file,
-// line and field.
-func LoadPlaybooks(reg *action.Registry, builtin fs.FS, dirs []string) ([]*playbook.Playbook, error) {
-	opts := playbook.Options{Registry: reg, ValidateTrigger: ValidateTrigger}
+// and those in dirs, validating triggers and actions, with ctl supplied
+// to control playbooks. Errors name file, line and field.
+func LoadPlaybooks(reg *action.Registry, builtin fs.FS, dirs []string, ctl playbook.ControlOptions) ([]*playbook.Playbook, error) {
+	opts := playbook.Options{Registry: reg, ValidateTrigger: ValidateTrigger, Controls: ctl}
 	var pbs []*playbook.Playbook
 	if builtin != nil {
 		var err error

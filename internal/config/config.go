@@ -72,6 +72,9 @@ type Config struct {
 	Serve Serve `yaml:"serve"`
 	// Audit configures the audit trail.
 	Audit Audit `yaml:"audit"`
+	// SecurityHub configures what rectify supplies to Security Hub control
+	// playbooks.
+	SecurityHub SecurityHub `yaml:"securityhub"`
 
 	// File is the file the configuration was loaded from; empty when
 	// there was none.
@@ -232,7 +235,36 @@ func (c *Config) applyDefaults() {
 	if c.Serve.SecretEnv == "" {
 		c.Serve.SecretEnv = DefaultSecretEnv
 	}
+	if c.SecurityHub.CustomActions == nil {
+		c.SecurityHub.CustomActions = []string{DefaultCustomAction}
+	}
+	if c.SecurityHub.FindingAccount == "" {
+		c.SecurityHub.FindingAccount = DefaultFindingAccount
+	}
 }
+
+// SecurityHub configures how control playbooks treat Security Hub
+// findings. Each setting is the default of a parameter every control
+// playbook has, which the playbook's own params and
+// playbooks.overrides.<id>.params may change.
+type SecurityHub struct {
+	// CustomActions are the names of the Security Hub custom actions that
+	// ask rectify to remediate the findings sent to them (the
+	// custom_actions parameter); default [Remediate].
+	CustomActions []string `yaml:"custom_actions"`
+	// FindingAccount is whose Security Hub rectify updates a finding in
+	// (the finding_account parameter): "target", the finding's own
+	// account, through the role rectify assumes there, or "central",
+	// rectify's own account when it is the organization's Security Hub
+	// administrator; default "target".
+	FindingAccount string `yaml:"finding_account"`
+}
+
+// Defaults of the securityhub section.
+const (
+	DefaultCustomAction   = "Remediate"
+	DefaultFindingAccount = "target"
+)
 
 // Secret is a string that is never printed, logged or marshaled.
 type Secret string

@@ -43,6 +43,9 @@ func TestDefault(t *testing.T) {
 	if c.Store.Driver != "sqlite" || c.Store.Path != "rectify.db" {
 		t.Errorf("store = %+v", c.Store)
 	}
+	if !reflect.DeepEqual(c.SecurityHub.CustomActions, []string{"Remediate"}) || c.SecurityHub.FindingAccount != "target" {
+		t.Errorf("securityhub = %+v", c.SecurityHub)
+	}
 	if c.Serve.Addr != "127.0.0.1:8080" || c.Serve.MaxBody != 1<<20 || c.Serve.SecretEnv != "RECTIFY_SHARED_SECRET" {
 		t.Errorf("serve = %+v", c.Serve)
 	}
@@ -216,6 +219,12 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`:2: aws.retry_mode: unknown retry mode "eager"`}},
 		{"negative retention", "audit:\n  retention: -1h\n",
 			nil, []string{`:2: audit.retention: must not be negative`}},
+		{"bad custom action", "securityhub:\n  custom_actions: [Remediate, '']\n",
+			nil, []string{`:2: securityhub.custom_actions[1]: "" is not a custom action name (1 to 20 characters)`}},
+		{"long custom action", "securityhub:\n  custom_actions: [Remediate the finding now]\n",
+			nil, []string{`:2: securityhub.custom_actions[0]: "Remediate the finding now" is not a custom action name`}},
+		{"bad finding account", "securityhub:\n  finding_account: admin\n",
+			nil, []string{`:2: securityhub.finding_account: unknown value "admin" (want target or central)`}},
 		{"version", "version: 2\n",
 			nil, []string{`:1: version: unsupported version 2`}},
 		{"every error reported", "store:\n  driver: x\naws:\n  region: '!'\n",
@@ -249,6 +258,21 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("error = %q, want it to contain %q", msg, tt.want[0])
 			}
 		})
+	}
+}
+
+func TestSecurityHubSettings(t *testing.T) {
+	c, err := Parse("rectify.yaml", []byte("securityhub:\n  custom_actions: [Fix, Fix it]\n  finding_account: central\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.SecurityHub.CustomActions, []string{"Fix", "Fix it"}) || c.SecurityHub.FindingAccount != "central" {
+		t.Errorf("securityhub = %+v", c.SecurityHub)
+	}
+	// An empty list is kept: no custom action asks for remediation.
+	c, err = Parse("rectify.yaml", []byte("securityhub:\n  custom_actions: []\n"))
+	if err != nil || c.SecurityHub.CustomActions == nil || len(c.SecurityHub.CustomActions) != 0 {
+		t.Errorf("empty custom_actions = %#v, %v", c.SecurityHub.CustomActions, err)
 	}
 }
 

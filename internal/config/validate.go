@@ -79,6 +79,18 @@ func (c *Config) validate() Errors {
 	if c.Audit.Retention < 0 {
 		add("audit.retention", "must not be negative, got %s", c.Audit.Retention)
 	}
+
+	for i, a := range c.SecurityHub.CustomActions {
+		// Security Hub custom action names are 1 to 20 characters.
+		if a == "" || len([]rune(a)) > 20 {
+			add("securityhub.custom_actions["+strconv.Itoa(i)+"]", "%q is not a custom action name (1 to 20 characters)", a)
+		}
+	}
+	switch c.SecurityHub.FindingAccount {
+	case "target", "central":
+	default:
+		add("securityhub.finding_account", "unknown value %q (want target or central)", c.SecurityHub.FindingAccount)
+	}
 	return errs
 }
 

@@ -176,6 +176,7 @@ func (x *execution) step(ctx context.Context, i int) (done bool, err error) {
 		}
 		return true, x.advance(ctx, i)
 	}
+	x.vars.Run = runVars(x.steps, x.recs, "")
 	params, err := st.Render(x.vars)
 	if err != nil {
 		return false, x.failStep(ctx, rec, err.Error())
@@ -387,6 +388,7 @@ func (x *execution) notify(ctx context.Context, failure string) {
 	if failure != "" {
 		status = failure
 	}
+	x.vars.Run = runVars(x.steps, x.recs, strings.TrimPrefix(failure, "failed: "))
 	x.e.notifyRun(ctx, x.run, x.book, x.vars, steps, status)
 }
 

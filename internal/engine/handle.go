@@ -111,12 +111,20 @@ func (e *Engine) route(raw []byte) (*event.Event, []candidate, *Result, error) {
 		for i, t := range targets {
 			c := candidate{book: b, target: t, mode: mode,
 				vars: playbook.Vars{Event: evMap, Target: tvars[i], Params: b.params}}
-			if ok, err := b.pb.When(c.vars); err != nil {
+			if skip, err := b.pb.Check(c.vars); err != nil {
 				c.skip = "condition error: " + err.Error()
-			} else if !ok {
-				c.skip = "condition (when) is false"
+			} else if skip != "" {
+				c.skip = skip
 			} else if err := e.opts.Cloud.Allowed(t.Account, t.Region); err != nil {
 				c.skip = err.Error()
+			} else if len(b.pb.Controls) > 0 {
+				// A control playbook's parameters may differ per finding.
+				params, err := b.pb.ParamsFor(b.params, e.opts.Settings[id].Params, t.Attributes["controlId"], t.ControlParams)
+				if err != nil {
+					c.skip = err.Error()
+				} else {
+					c.vars.Params = params
+				}
 			}
 			cands = append(cands, c)
 		}
@@ -280,7 +288,7 @@ func runKey(playbookID string, t event.Target, eventID string) string {
 
 // createRun creates the run of a candidate, or returns the existing one.
 func (e *Engine) createRun(ctx context.Context, ev *event.Event, c candidate) (*store.Run, bool, error) {
-	input, err := json.Marshal(runInput{Event: ev.Raw, Target: c.target, Params: c.book.params})
+	input, err := json.Marshal(runInput{Event: ev.Raw, Target: c.target, Params: c.vars.Params})
 	if err != nil {
 		return nil, false, fmt.Errorf("engine: encode run input: %w", err)
 	}
