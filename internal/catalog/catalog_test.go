@@ -35,6 +35,14 @@ type expectations struct {
 		// Outputs stands in for the outputs of earlier steps, which
 		// step conditions and templates may read.
 		Outputs map[string]map[string]any `yaml:"outputs"`
+		// Run stands in for the run so far (the CEL variable run).
+		Run struct {
+			Summary string   `yaml:"summary"`
+			Changes []string `yaml:"changes"`
+		} `yaml:"run"`
+		// Skip is why the playbook does not act on the event's first
+		// finding (or target), when it fires but skips it.
+		Skip string `yaml:"skip"`
 	} `yaml:"events"`
 }
 
@@ -116,23 +124,28 @@ func TestFixtures(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					vars := eventVars(t, ev, params)
-					fires, err := trigger.Match(raw)
+					vars, target := eventVars(t, ev, params)
+					matched, err := trigger.Match(raw)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if fires {
-						if fires, err = pb.When(vars); err != nil {
+					skip := ""
+					if matched {
+						if skip, err = pb.Check(vars); err != nil {
 							t.Fatal(err)
 						}
 					}
-					if fires != want.Fires {
-						t.Fatalf("fires = %v, want %v", fires, want.Fires)
+					if fires := matched && skip == ""; fires != want.Fires || (want.Skip != "" && skip != want.Skip) {
+						t.Fatalf("matched = %v, skipped %q; want fires = %v, skipped %q", matched, skip, want.Fires, want.Skip)
 					}
 					if want.Steps == nil {
 						return
 					}
+					if vars.Params, err = pb.ParamsFor(params, nil, target.Attributes["controlId"], target.ControlParams); err != nil {
+						t.Fatal(err)
+					}
 					vars.Steps = want.Outputs
+					vars.Run = playbook.Run{Summary: want.Run.Summary, Changes: want.Run.Changes}
 					checkSteps(t, reg, pb, vars, want.Steps)
 				})
 			}
@@ -140,7 +153,9 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
-func eventVars(t *testing.T, ev *event.Event, params map[string]any) playbook.Vars {
+// eventVars returns the variables of a run on the event's first target,
+// and that target.
+func eventVars(t *testing.T, ev *event.Event, params map[string]any) (playbook.Vars, event.Target) {
 	t.Helper()
 	m, err := ev.Map()
 	if err != nil {
@@ -151,10 +166,11 @@ func eventVars(t *testing.T, ev *event.Event, params map[string]any) playbook.Va
 		t.Fatal(err)
 	}
 	vars := playbook.Vars{Event: m, Params: params}
-	if len(targets) > 0 {
-		vars.Target = playbook.TargetVars(targets[0])
+	if len(targets) == 0 {
+		return vars, event.Target{}
 	}
-	return vars
+	vars.Target = playbook.TargetVars(targets[0])
+	return vars, targets[0]
 }
 
 func checkSteps(t *testing.T, reg *action.Registry, pb *playbook.Playbook, vars playbook.Vars, want map[string]map[string]any) {
@@ -218,7 +234,7 @@ func TestExposedAccessKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := eventVars(t, ev, params)
+	vars, _ := eventVars(t, ev, params)
 	if vars.Target["id"] != "AKIAIOSFODNN7EXAMPLE" || vars.Target["attributes"].(map[string]any)["userName"] != "ci-deployer" {
 		t.Fatalf("target = %v", vars.Target)
 	}

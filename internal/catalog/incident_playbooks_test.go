@@ -89,7 +89,7 @@ func TestIncidentNotifications(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				vars := eventVars(t, ev, params)
+				vars, _ := eventVars(t, ev, params)
 				trigger, err := pattern.Compile(pb.Trigger)
 				if err != nil {
 					t.Fatal(err)

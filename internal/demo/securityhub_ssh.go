@@ -39,7 +39,7 @@ func securityHubSSHScenario() Scenario {
 				IpPermissions: []ec2types.IpPermission{tcpFrom(22, "0.0.0.0/0"), tcpFrom(443, "10.0.0.0/8")}}); err != nil {
 				return nil, "", err
 			}
-			ev, err := event("securityhub-ec2-13-open-ssh.json", "sg-0123456789abcdef0", group,
+			ev, err := event("securityhub-ec2-open-ssh-rdp.json", "sg-0123456789abcdef0", group,
 				"vpc-0a1b2c3d4e5f67890", aws.ToString(vpc.Vpc.VpcId), `"account": "111122223333"`, `"account": "`+o.Sim.Account()+`"`,
 				`"time": "2026-11-20T08:00:06Z"`, `"time": "`+o.Sim.Now().Format(time.RFC3339)+`"`)
 			if err != nil {
@@ -51,11 +51,11 @@ func securityHubSSHScenario() Scenario {
 				Detail struct{ Findings []json.RawMessage }
 			}
 			if err := json.Unmarshal(ev, &e); err != nil || len(e.Detail.Findings) != 1 {
-				return nil, "", fmt.Errorf("event securityhub-ec2-13-open-ssh.json: want one finding: %v", err)
+				return nil, "", fmt.Errorf("event securityhub-ec2-open-ssh-rdp.json: want one finding: %v", err)
 			}
 			var f shtypes.AwsSecurityFinding
 			if err := json.Unmarshal(e.Detail.Findings[0], &f); err != nil {
-				return nil, "", fmt.Errorf("event securityhub-ec2-13-open-ssh.json: finding: %w", err)
+				return nil, "", fmt.Errorf("event securityhub-ec2-open-ssh-rdp.json: finding: %w", err)
 			}
 			findingID, productARN = aws.ToString(f.Id), aws.ToString(f.ProductArn)
 			hub := securityhub.NewFromConfig(o.Sim.Config(Member))

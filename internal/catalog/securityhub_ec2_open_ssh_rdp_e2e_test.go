@@ -15,11 +15,11 @@ import (
 )
 
 const (
-	ec213Playbook = "securityhub-ec2-13-open-ssh"
+	ec213Playbook = "securityhub-ec2-open-ssh-rdp"
 	// The findings and groups of the fixtures.
 	ec213Finding  = "arn:aws:securityhub:us-east-1:444455556666:security-control/EC2.13/finding/0f1e2d3c-4b5a-4697-8877-638874327197"
 	ec213Finding2 = "arn:aws:securityhub:us-east-1:444455556666:security-control/EC2.13/finding/7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a"
-	ec213Legacy   = "arn:aws:securityhub:us-east-1:444455556666:subscription/aws-foundational-security-best-practices/v/1.0.0/EC2.13/finding/5a6b7c8d-1e2f-4a3b-9c4d-5e6f7a8b9c0d"
+	ec213Legacy   = "arn:aws:securityhub:us-east-1:444455556666:subscription/pci-dss/v/3.2.1/PCI.EC2.5/finding/5a6b7c8d-1e2f-4a3b-9c4d-5e6f7a8b9c0d"
 	ec213Group    = "sg-0123456789abcdef0"
 	ec213Group2   = "sg-0fedcba9876543210"
 )
@@ -93,8 +93,8 @@ func TestSecurityHubEC213Workflow(t *testing.T) {
 		t.Errorf("note = %+v, want one by rectify", f.Note)
 	}
 	steps := ec2Steps(t, a, run.RunID)
-	if steps["revoke"].Status != store.StepSucceeded || steps["resolve"].Status != store.StepSucceeded {
-		t.Errorf("steps: revoke %s (%s), resolve %s (%s)", steps["revoke"].Status, steps["revoke"].Message, steps["resolve"].Status, steps["resolve"].Message)
+	if steps["revoke"].Status != store.StepSucceeded || steps["resolve_finding"].Status != store.StepSucceeded {
+		t.Errorf("steps: revoke %s (%s), resolve %s (%s)", steps["revoke"].Status, steps["revoke"].Message, steps["resolve_finding"].Status, steps["resolve_finding"].Message)
 	}
 	msgs := h.sim.SNSMessages(h.topic)
 	if len(msgs) != 1 {
@@ -144,10 +144,10 @@ func TestSecurityHubEC213Workflow(t *testing.T) {
 	}
 	run = ec213Runs(t, res, 1)[n.group]
 	steps = ec2Steps(t, a, run.RunID)
-	if steps["revoke"].Status != store.StepAlreadyDone || steps["resolve"].Status != store.StepSucceeded {
-		t.Errorf("steps: revoke %s (%s), resolve %s (%s); want already done, then succeeded", steps["revoke"].Status, steps["revoke"].Message, steps["resolve"].Status, steps["resolve"].Message)
+	if steps["revoke"].Status != store.StepAlreadyDone || steps["resolve_finding"].Status != store.StepSucceeded {
+		t.Errorf("steps: revoke %s (%s), resolve %s (%s); want already done, then succeeded", steps["revoke"].Status, steps["revoke"].Message, steps["resolve_finding"].Status, steps["resolve_finding"].Message)
 	}
-	if s, nt := findingState(h.finding(t, member, "us-east-1", ec213Legacy)); s != "RESOLVED" || !strings.Contains(nt, "nothing to revoke") {
+	if s, nt := findingState(h.finding(t, member, "us-east-1", ec213Legacy)); s != "RESOLVED" || !strings.Contains(nt, "nothing to change") {
 		t.Errorf("legacy finding is %s with note %q; want RESOLVED saying nothing was revoked", s, nt)
 	}
 	if m := ec2Mutations(h, member, "us-east-1", mark); len(m) != 1 || m[0].EventName != "BatchUpdateFindings" {
@@ -205,7 +205,7 @@ func TestSecurityHubEC213Batch(t *testing.T) {
 	}{
 		{n1, ssh1, ec213Finding, store.StepSucceeded, ssh1[0]},
 		// The second group was fixed by the run before.
-		{n2, ssh2, ec213Finding2, store.StepAlreadyDone, "nothing to revoke"},
+		{n2, ssh2, ec213Finding2, store.StepAlreadyDone, "rectify found nothing to change for Security Hub control EC2.13"},
 	} {
 		got := strings.Join(c.n.rules(t), "\n")
 		if strings.Contains(got, c.rules[0]) || !strings.Contains(got, c.rules[1]) {
@@ -247,7 +247,7 @@ func TestSecurityHubEC213CustomActionCentral(t *testing.T) {
 	a := h.rectify(t, `
 playbooks:
   overrides:
-    securityhub-ec2-13-open-ssh: {params: {finding_account: central}}
+    securityhub-ec2-open-ssh-rdp: {params: {finding_account: central}}
 `)
 	// Another custom action does nothing.
 	res, err := a.Engine.Handle(ctx, fixture(t, ec213Playbook, "event-custom-action-other.json", replace...))
