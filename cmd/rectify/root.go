@@ -35,7 +35,7 @@ func newRootCmd() *cobra.Command {
 		// One constructor per command, each in its own file.
 		newTestPatternCmd(),
 		newRunCmd(), newReplayCmd(), newPlanCmd(), newServeCmd(), newPlaybooksCmd(), newRunsCmd(), newApproveCmd(),
-		newSandboxCmd(), newDemoCmd(), newActionsCmd(),
+		newSandboxCmd(), newDemoCmd(), newActionsCmd(), newControlsCmd(),
 		newLambdaCmd(),
 	)
 	return root

@@ -213,7 +213,25 @@ func Playbook(w io.Writer, r PlaybookRow, permissions []string) {
 	fmt.Fprintf(w, "defined at: %s\n", pb.Pos)
 	fmt.Fprintf(w, "mode: %s\n", r.Mode)
 	fmt.Fprintf(w, "enabled: %t\n", r.Enabled)
-	fmt.Fprintf(w, "trigger: %s\n", pb.Trigger)
+	if len(pb.Controls) > 0 {
+		fmt.Fprintf(w, "controls: %s\n", strings.Join(pb.Controls, ", "))
+		for _, id := range pb.Controls {
+			if vals := pb.ControlDefaults[id]; len(vals) > 0 {
+				fmt.Fprintf(w, "  %s:\n", id)
+				writeMap(w, "    ", vals)
+			}
+		}
+		if len(pb.ControlParams) > 0 {
+			fmt.Fprintln(w, "control_params:")
+			for _, name := range sortedKeys(pb.ControlParams) {
+				fmt.Fprintf(w, "  %s: %s\n", name, pb.ControlParams[name])
+			}
+		}
+		fmt.Fprintln(w, "trigger (made from the controls):")
+		fmt.Fprintf(w, "  %s\n", pb.Trigger)
+	} else {
+		fmt.Fprintf(w, "trigger: %s\n", pb.Trigger)
+	}
 	if pb.Condition != "" {
 		fmt.Fprintf(w, "when: %s\n", oneLine(pb.Condition))
 	}
@@ -223,6 +241,7 @@ func Playbook(w io.Writer, r PlaybookRow, permissions []string) {
 	}
 	writeSteps(w, "steps", pb.Steps)
 	writeSteps(w, "verify", pb.Verify)
+	writeSteps(w, "on_failure", pb.OnFailure)
 	if len(pb.Notify.Channels) > 0 {
 		fmt.Fprintf(w, "notify: %s\n", strings.Join(pb.Notify.Channels, ", "))
 	}
@@ -243,6 +262,9 @@ func writeSteps(w io.Writer, name string, steps []*playbook.Step) {
 	for _, s := range steps {
 		fmt.Fprintf(w, "  - id: %s\n", s.ID)
 		fmt.Fprintf(w, "    action: %s\n", s.Action)
+		if s.Generated {
+			fmt.Fprintln(w, "    added by rectify: true")
+		}
 		if s.If != "" {
 			fmt.Fprintf(w, "    if: %s\n", oneLine(s.If))
 		}
