@@ -56,7 +56,8 @@ type ControlOptions struct {
 
 // reportStep is the step rectify appends to a control playbook: it sets
 // the finding RESOLVED with a note naming what the run changed, appended
-// to the note the finding has.
+// to the note the finding has. A planned run, which has run no step yet,
+// says what the note will hold.
 const reportStep = `id: ` + ReportStep + `
 action: securityhub.update-finding
 with:
@@ -65,7 +66,9 @@ with:
   note: >-
     ${size(run.changes) > 0
     ? "rectify remediated Security Hub control " + target.attributes.controlId + " on " + target.type + " " + target.id + ": " + run.changes.join("; ")
-    : "rectify found nothing to change for Security Hub control " + target.attributes.controlId + " on " + target.type + " " + target.id + (run.summary == "" ? "" : ": " + run.summary)}
+    : run.summary != ""
+    ? "rectify found nothing to change for Security Hub control " + target.attributes.controlId + " on " + target.type + " " + target.id + ": " + run.summary
+    : "rectify remediates Security Hub control " + target.attributes.controlId + " on " + target.type + " " + target.id + " (the note will name what changed)"}
 `
 
 // failureStep is the step rectify runs when a control playbook's run

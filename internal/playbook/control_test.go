@@ -433,6 +433,11 @@ func TestControlReportSteps(t *testing.T) {
 	if n := got["note"]; n != "rectify found nothing to change for Security Hub control EC2.13 on AWS::EC2::SecurityGroup sg-1: revoke: already_done: no rule open" {
 		t.Errorf("note = %q", n)
 	}
+	vars.Run = Run{}
+	got, _ = report.Render(vars)
+	if n := got["note"]; n != "rectify remediates Security Hub control EC2.13 on AWS::EC2::SecurityGroup sg-1 (the note will name what changed)" {
+		t.Errorf("planned note = %q", n)
+	}
 	vars.Run = Run{Error: "step revoke: access denied"}
 	got, err = pb.OnFailure[0].Render(vars)
 	if err != nil {
