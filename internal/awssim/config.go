@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// AWS Config: config rules and their evaluations, per account and region.
+// AWS Config: config rules and their evaluations, per account and region,
+// and the configuration recorder and delivery channel (config_recorder.go).
 //
 // Rules do not evaluate resources by themselves: results come from
 // PutEvaluations, as a custom rule's function reports them. The
@@ -18,6 +19,10 @@ type configService struct {
 	s *Server
 	// Rules are keyed by scopeKey, then by rule name.
 	Rules map[string]map[string]*configRule
+	// Recorders and Channels are keyed by scopeKey, then by name
+	// (config_recorder.go).
+	Recorders map[string]map[string]*configRecorder
+	Channels  map[string]map[string]*configChannel
 }
 
 type configRule struct {
@@ -46,8 +51,9 @@ type configEvaluation struct {
 }
 
 func newConfig(s *Server) *serviceDef {
-	svc := &configService{s: s, Rules: map[string]map[string]*configRule{}}
-	return &serviceDef{
+	svc := &configService{s: s, Rules: map[string]map[string]*configRule{},
+		Recorders: map[string]map[string]*configRecorder{}, Channels: map[string]map[string]*configChannel{}}
+	def := &serviceDef{
 		State: svc, Name: "config", EventSource: "config.amazonaws.com", Protocol: protoJSON11, TargetPrefix: "StarlingDoveService",
 		JSON: map[string]jsonHandler{
 			"PutConfigRule":                      svc.putConfigRule,
@@ -60,6 +66,8 @@ func newConfig(s *Server) *serviceDef {
 			"DescribeConfigRuleEvaluationStatus": svc.describeConfigRuleEvaluationStatus,
 		},
 	}
+	svc.addRecorderOps(def)
+	return def
 }
 
 func configInvalid(format string, args ...any) *Error {

@@ -11,8 +11,9 @@
 // A request is routed by the service named in its SigV4 credential scope,
 // then by the service's protocol: AWS query (IAM, STS, EC2, SNS, RDS), JSON
 // 1.0/1.1 with an X-Amz-Target header (CloudTrail, Glue, KMS, Config, SQS,
-// DynamoDB), REST-JSON (Security Hub, Lambda, Access Analyzer) or REST-XML
-// (S3, S3 Control). The access key in the scope names the caller: an
+// DynamoDB, CloudWatch Logs, Systems Manager), REST-JSON (Security Hub,
+// Lambda, Access Analyzer, GuardDuty, Macie), REST-XML (S3, S3 Control) or
+// Smithy RPC v2 CBOR (CloudWatch; see rpcv2.go). The access key in the scope names the caller: an
 // account's administrator, an IAM user's access key, or temporary
 // credentials from STS AssumeRole. Unknown keys and bad signatures are
 // refused with the codes AWS uses.
@@ -126,6 +127,15 @@
 // the queue, as SNS's JSON envelope or raw (RawMessageDelivery). Tests read
 // published messages with Server.SNSMessages and queue contents with
 // Server.SQSMessages.
+//
+// # Services that check each other
+//
+// Some calls are checked against another service's state, as AWS checks
+// them (crossservice.go): a CloudTrail trail's bucket policy, KMS key and
+// CloudWatch Logs group and role; a Config recorder's role and delivery
+// bucket; the instance profile EC2 associates; the instances Systems
+// Manager lists as managed, by their profile's role. Console sign-ins,
+// which are not API calls, are staged with SetPasswordLastUsed.
 //
 // # Adding a service
 //

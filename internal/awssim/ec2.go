@@ -132,6 +132,10 @@ type ec2Instance struct {
 	State                 string
 	Launched              time.Time
 	Seq                   int
+
+	// ProfileAssociation is the ID of the instance profile's association
+	// (ec2_profiles.go).
+	ProfileAssociation string `json:",omitempty"`
 }
 
 func newEC2(s *Server) *serviceDef {
@@ -180,6 +184,9 @@ func newEC2(s *Server) *serviceDef {
 		"StartInstances":                svc.changeInstanceState("running"),
 	}
 	for op, h := range svc.eniOps() {
+		ops[op] = h
+	}
+	for op, h := range svc.profileOps() {
 		ops[op] = h
 	}
 	for op, h := range ops {
@@ -2800,6 +2807,9 @@ func (svc *ec2Service) runInstances(c *call, in url.Values) (any, error) {
 		inst := &ec2Instance{ID: c.newID("i-", 17), ReservationID: res.ID, ImageID: image, Type: typ, SubnetID: sn.ID, VPCID: sn.VPCID,
 			AZ: sn.AZ, ProfileARN: profileARN, ProfileID: profileID,
 			State: "running", Launched: c.now, Seq: r.next()}
+		if profileARN != "" {
+			inst.ProfileAssociation = c.newID("iip-assoc-", 17)
+		}
 		eni := r.newENI(c, sn, groups, "")
 		eni.InstanceID, eni.AttachmentID, eni.AttachTime, eni.DeleteOnTermination = inst.ID, c.newID("eni-attach-", 17), c.now, true
 		inst.PrivateIP = eni.PrivateIP

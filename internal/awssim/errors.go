@@ -66,7 +66,7 @@ func (def *serviceDef) throttleError() *Error {
 	switch def.Protocol {
 	case protoEC2:
 		return throttleEC2
-	case protoJSON10, protoJSON11:
+	case protoJSON10, protoJSON11, protoRPCCBOR:
 		return throttleJSON
 	case protoRESTJSON:
 		return throttleREST
@@ -96,7 +96,7 @@ func (def *serviceDef) authError(badSignature bool) *Error {
 		return errorf(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
 	case protoEC2:
 		return errorf(http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
-	case protoJSON10, protoJSON11, protoRESTJSON:
+	case protoJSON10, protoJSON11, protoRESTJSON, protoRPCCBOR:
 		return errorf(http.StatusBadRequest, "UnrecognizedClientException", "The security token included in the request is invalid.")
 	default:
 		return errorf(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")

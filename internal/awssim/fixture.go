@@ -165,6 +165,14 @@ func (s *Server) seedCall(ctx context.Context, c FixtureCall) error {
 		}
 		req = httptest.NewRequestWithContext(ctx, http.MethodPost, "/", bytes.NewReader(body))
 		req.Header.Set("X-Amz-Target", def.TargetPrefix+"."+c.Action)
+	case protoRPCCBOR:
+		body, err := jsonToCBOR(c.Input)
+		if err != nil {
+			return err
+		}
+		req = httptest.NewRequestWithContext(ctx, http.MethodPost, "/service/"+def.TargetPrefix+"/operation/"+c.Action, bytes.NewReader(body))
+		req.Header.Set("Smithy-Protocol", "rpc-v2-cbor")
+		req.Header.Set("Content-Type", "application/cbor")
 	default:
 		method := c.Method
 		if method == "" {

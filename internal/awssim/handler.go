@@ -71,6 +71,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.op = op
 			jh = def.JSON[op]
 		}
+	case protoRPCCBOR:
+		if c.op = rpcv2Operation(r.URL.Path, def.TargetPrefix); c.op != "" {
+			jh = def.JSON[c.op]
+		}
 	case protoRESTJSON, protoRESTXML:
 		for _, rt := range def.REST {
 			if vars, ok := rt.match(r.Method, r.URL.EscapedPath()); ok {
@@ -88,6 +92,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.values = values
+	if def.Protocol == protoRPCCBOR {
+		// Handlers read the JSON the CBOR body stands for.
+		if body, err = cborToJSON(body); err != nil {
+			c.requestID = s.requestID()
+			s.writeError(c, err.(*Error))
+			return
+		}
+		c.body = body
+	}
 
 	faults := s.applyFaults(r.Context(), c)
 	if faults.err != nil {
@@ -215,7 +228,7 @@ func (s *Server) unknownOperation(c *call) *Error {
 	switch def.Protocol {
 	case protoQuery, protoEC2:
 		return errorf(http.StatusBadRequest, "InvalidAction", "The action %q is not valid for this web service (simulated %s).", op, def.Name)
-	case protoJSON10, protoJSON11:
+	case protoJSON10, protoJSON11, protoRPCCBOR:
 		return errorf(http.StatusBadRequest, "UnknownOperationException", "operation %q is not served by the simulated %s", op, def.Name)
 	default:
 		return errorf(http.StatusNotFound, "UnknownOperationException", "no simulated %s operation serves %s %s", def.Name, c.r.Method, c.r.URL.Path)
@@ -264,6 +277,8 @@ func (s *Server) writeResult(c *call, status int, out any) {
 		w.Header().Set("x-amzn-RequestId", c.requestID)
 		w.WriteHeader(status)
 		writeJSONBody(w, out)
+	case protoRPCCBOR:
+		writeCBORResult(w, c.requestID, status, out)
 	case protoRESTJSON:
 		w.Header().Set("x-amzn-RequestId", c.requestID)
 		if raw, ok := out.([]byte); ok {
@@ -357,6 +372,8 @@ func (s *Server) writeError(c *call, e *Error) {
 		}
 		b, _ := json.Marshal(body)
 		w.Write(b)
+	case protoRPCCBOR:
+		writeCBORError(w, c.requestID, e)
 	case protoRESTJSON:
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("x-amzn-RequestId", c.requestID)

@@ -29,6 +29,8 @@ type iamAccount struct {
 	Roles          map[string]*iamRole
 	Policies       map[string]*iamPolicy // by ARN
 	PasswordPolicy *iamPasswordPolicy
+	// Profiles are the instance profiles, by name (iam_profiles.go).
+	Profiles map[string]*iamInstanceProfile `json:",omitempty"`
 }
 
 type iamUser struct {
@@ -39,6 +41,9 @@ type iamUser struct {
 	Attached            []string          // policy ARNs
 	Keys                []*iamAccessKey
 	LoginProfile        *iamLoginProfile `json:",omitempty"` // iam_login.go
+	// PasswordLastUsed is when the user last signed in to the console
+	// (Server.SetPasswordLastUsed).
+	PasswordLastUsed time.Time `json:",omitempty"`
 }
 
 type iamAccessKey struct {
@@ -108,6 +113,9 @@ func (svc *iamService) account(id string) *iamAccount {
 	}
 	if a.Groups == nil {
 		a.Groups = map[string]*iamGroup{}
+	}
+	if a.Profiles == nil {
+		a.Profiles = map[string]*iamInstanceProfile{}
 	}
 	return a
 }
@@ -222,10 +230,13 @@ type xmlUser struct {
 	Arn        string   `xml:"Arn"`
 	CreateDate string   `xml:"CreateDate"`
 	Tags       []iamTag `xml:"Tags>member,omitempty"`
+
+	// PasswordLastUsed is empty when the user never signed in.
+	PasswordLastUsed string `xml:"PasswordLastUsed,omitempty"`
 }
 
 func (u *iamUser) xml() xmlUser {
-	return xmlUser{u.Path, u.Name, u.ID, u.ARN, isoTime(u.Created), u.Tags}
+	return xmlUser{u.Path, u.Name, u.ID, u.ARN, isoTime(u.Created), u.Tags, isoTime(u.PasswordLastUsed)}
 }
 
 func (svc *iamService) user(c *call, name string) (*iamUser, error) {
@@ -614,6 +625,11 @@ func (svc *iamService) deleteRole(c *call, in url.Values) (any, error) {
 	if len(r.Inline) > 0 || len(r.Attached) > 0 {
 		return nil, errDeleteConflict("Cannot delete entity, must delete policies first.")
 	}
+	for _, p := range svc.account(c.Account()).Profiles {
+		if contains(p.Roles, r.Name) {
+			return nil, errDeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
+		}
+	}
 	delete(svc.account(c.Account()).Roles, r.Name)
 	return nil, nil
 }
@@ -952,21 +968,31 @@ func (svc *iamService) getPasswordPolicy(c *call, in url.Values) (any, error) {
 		pp.PasswordReusePrevention, pp.HardExpiry}}, nil
 }
 
+// updatePasswordPolicy replaces the account password policy. As in IAM,
+// every parameter the request leaves out takes its default value (a
+// minimum length of 6, no requirement, no expiry, no reuse prevention), not
+// the value it had.
 func (svc *iamService) updatePasswordPolicy(c *call, in url.Values) (any, error) {
-	minLen, err := atoi(in.Get("MinimumPasswordLength"), 8)
+	minLen, err := atoi(in.Get("MinimumPasswordLength"), 6)
 	if err != nil {
 		return nil, err
 	}
 	if minLen < 6 || minLen > 128 {
-		return nil, errValidation("MinimumPasswordLength %d is outside 6..128", minLen)
+		return nil, errValidation("1 validation error detected: Value '%d' at 'minimumPasswordLength' failed to satisfy constraint: Member must have value between 6 and 128", minLen)
 	}
 	maxAge, err := atoi(in.Get("MaxPasswordAge"), 0)
 	if err != nil {
 		return nil, err
 	}
+	if in.Get("MaxPasswordAge") != "" && (maxAge < 1 || maxAge > 1095) {
+		return nil, errValidation("1 validation error detected: Value '%d' at 'maxPasswordAge' failed to satisfy constraint: Member must have value between 1 and 1095", maxAge)
+	}
 	reuse, err := atoi(in.Get("PasswordReusePrevention"), 0)
 	if err != nil {
 		return nil, err
+	}
+	if in.Get("PasswordReusePrevention") != "" && (reuse < 1 || reuse > 24) {
+		return nil, errValidation("1 validation error detected: Value '%d' at 'passwordReusePrevention' failed to satisfy constraint: Member must have value between 1 and 24", reuse)
 	}
 	b := func(k string) bool { return in.Get(k) == "true" }
 	svc.account(c.Account()).PasswordPolicy = &iamPasswordPolicy{

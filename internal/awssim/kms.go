@@ -14,10 +14,16 @@ import (
 // per account and region. No cryptographic operation is simulated.
 //
 // Automatic rotation is supported only for symmetric encryption keys whose
-// key material KMS generated (Origin AWS_KMS); other keys answer
-// UnsupportedOperationException. A key pending deletion answers
+// key material KMS generated (Origin AWS_KMS); for other keys
+// GetKeyRotationStatus reports rotation off and Enable/DisableKeyRotation
+// answer UnsupportedOperationException. A key pending deletion answers
 // KMSInvalidStateException to rotation calls until CancelKeyDeletion, which
 // leaves it Disabled, as KMS does.
+//
+// AWS managed keys (KeyManager AWS) come into being, as in KMS, when
+// DescribeKey first names one by its alias (alias/aws/s3, ...). AWS rotates
+// them every year: their rotation status is on, and their key policy lets
+// no one change it (AccessDeniedException).
 
 type kmsService struct {
 	s *Server
@@ -44,6 +50,9 @@ type kmsKey struct {
 	NextRotation    time.Time
 	Policy          string
 	Tags            map[string]string
+	// Manager is "AWS" for an AWS managed key, "" for a customer managed
+	// one.
+	Manager string `json:",omitempty"`
 }
 
 type kmsAlias struct {
@@ -119,6 +128,9 @@ func (svc *kmsService) resolve(c *call, id string) (*kmsKey, error) {
 	}
 	if strings.HasPrefix(name, "alias/") {
 		a := svc.aliases(c)[name]
+		if a == nil && c.op == "DescribeKey" && strings.HasPrefix(name, "alias/aws/") && len(name) > len("alias/aws/") {
+			a = svc.awsManagedKey(c, name)
+		}
 		if a == nil {
 			return nil, kmsNotFound("Alias %s is not found.", kmsAliasARN(c, name))
 		}
@@ -182,7 +194,7 @@ func (k *kmsKey) metadata(account string) kmsKeyMetadata {
 	m := kmsKeyMetadata{
 		AWSAccountID: account, KeyID: k.KeyID, Arn: k.ARN, CreationDate: epochSec(k.Created), Enabled: k.State == "Enabled",
 		Description: k.Description, KeyUsage: k.KeyUsage, KeyState: k.State, DeletionDate: epochPtr(k.DeletionDate),
-		Origin: k.Origin, KeyManager: "CUSTOMER", CustomerMasterKeySpec: k.KeySpec, KeySpec: k.KeySpec, MultiRegion: k.MultiRegion,
+		Origin: k.Origin, KeyManager: k.manager(), CustomerMasterKeySpec: k.KeySpec, KeySpec: k.KeySpec, MultiRegion: k.MultiRegion,
 	}
 	if k.State == "PendingDeletion" && k.MultiRegion {
 		d := k.PendingDays
@@ -201,6 +213,30 @@ func (k *kmsKey) metadata(account string) kmsKeyMetadata {
 		m.SigningAlgorithms = []string{"ECDSA_SHA_256"}
 	}
 	return m
+}
+
+func (k *kmsKey) manager() string {
+	if k.Manager == "" {
+		return "CUSTOMER"
+	}
+	return k.Manager
+}
+
+// awsManagedKey creates the AWS managed key of the alias name
+// ("alias/aws/s3") and returns the alias.
+func (svc *kmsService) awsManagedKey(c *call, name string) *kmsAlias {
+	id := c.s.newUUIDLocked()
+	service := strings.TrimPrefix(name, "alias/aws/")
+	k := &kmsKey{
+		KeyID: id, ARN: kmsKeyARN(c, id), Description: "Default key that protects my " + service + " data when no other key is defined",
+		KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", Origin: "AWS_KMS", State: "Enabled", Created: c.now,
+		RotationEnabled: true, RotationDays: 365, NextRotation: c.now.Add(365 * 24 * time.Hour), Manager: "AWS",
+		Policy: defaultKeyPolicy(c), Tags: map[string]string{},
+	}
+	svc.keys(c)[id] = k
+	a := &kmsAlias{Name: name, ARN: kmsAliasARN(c, name), TargetKeyID: id, Created: c.now, Updated: c.now}
+	svc.aliases(c)[name] = a
+	return a
 }
 
 // rotatable reports whether automatic rotation applies to the key.
@@ -407,7 +443,11 @@ func (svc *kmsService) rotationTarget(c *call, body []byte, op string) (*kmsKey,
 	if err := k.usable(op); err != nil {
 		return nil, err
 	}
-	if !k.rotatable() {
+	if k.Manager == "AWS" && op != "GetKeyRotationStatus" {
+		return nil, errorf(http.StatusBadRequest, "AccessDeniedException", "User: %s is not authorized to perform: kms:%s on resource: %s because no resource-based policy allows the kms:%s action",
+			c.caller.ARN, op, k.ARN, op)
+	}
+	if !k.rotatable() && op != "GetKeyRotationStatus" {
 		return nil, errorf(http.StatusBadRequest, "UnsupportedOperationException", "%s is not supported for %s with key spec %s and origin %s", op, k.ARN, k.KeySpec, k.Origin)
 	}
 	return k, nil

@@ -27,6 +27,10 @@ import (
 //     SNS topics, SQS queues, DynamoDB tables, Lambda functions, KMS keys
 //     named by key ID or ARN, RDS instances, clusters and snapshots named
 //     by identifier, and Security Hub's hub (hub/default).
+//   - CloudWatch alarms, CloudWatch Logs log groups, Systems Manager
+//     documents and service settings, GuardDuty detectors and filters, IAM
+//     instance profiles and service-linked roles, each named by the
+//     service's own Resources function.
 //
 // Calls whose resource the simulator cannot name (Config rules, KMS keys
 // named by alias, EC2 security groups named by GroupName, Security Hub
@@ -98,7 +102,7 @@ func (c *call) jsonParams() map[string]any {
 	if !c.jsonDecoded {
 		c.jsonDecoded = true
 		switch c.def.Protocol {
-		case protoJSON10, protoJSON11, protoRESTJSON:
+		case protoJSON10, protoJSON11, protoRESTJSON, protoRPCCBOR:
 			_ = json.Unmarshal(c.body, &c.jsonIn)
 		}
 	}
@@ -211,8 +215,16 @@ func (svc *iamService) iamResources(c *call) ([]string, bool) {
 		path = iamPath(c.values)
 	}
 	switch c.op {
-	case "ListUsers", "ListRoles", "ListGroups", "GetAccountPasswordPolicy", "UpdateAccountPasswordPolicy", "DeleteAccountPasswordPolicy":
+	case "ListUsers", "ListRoles", "ListGroups", "GetAccountPasswordPolicy", "UpdateAccountPasswordPolicy", "DeleteAccountPasswordPolicy",
+		"ListInstanceProfiles":
 		return noResource()
+	case "CreateServiceLinkedRole":
+		if slr, ok := serviceLinkedRoles[c.param("AWSServiceName")]; ok {
+			return named(global + "role/aws-service-role/" + c.param("AWSServiceName") + "/" + slr.name)
+		}
+		return nil, false
+	case "ListEntitiesForPolicy":
+		return named(c.param("PolicyArn"))
 	case "GetAccessKeyLastUsed":
 		if acct != nil {
 			id := c.param("AccessKeyId")
@@ -229,6 +241,12 @@ func (svc *iamService) iamResources(c *call) ([]string, bool) {
 		return named(global + "policy" + path + c.param("PolicyName"))
 	case "GetPolicy", "DeletePolicy":
 		return named(c.param("PolicyArn"))
+	}
+	if name := c.param("InstanceProfileName"); name != "" {
+		if acct != nil && acct.Profiles[name] != nil {
+			return []string{acct.Profiles[name].ARN}, true
+		}
+		return []string{global + "instance-profile" + path + name}, true
 	}
 	if name := c.param("RoleName"); name != "" {
 		if acct != nil && acct.Roles[name] != nil {
@@ -392,6 +410,8 @@ func ec2Resources(c *call) ([]string, bool) {
 		ids("GroupId", false)
 	case "TerminateInstances", "StopInstances", "StartInstances":
 		ids("InstanceId", true)
+	case "AssociateIamInstanceProfile":
+		id("InstanceId", true)
 	default:
 		return nil, false
 	}

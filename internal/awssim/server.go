@@ -66,6 +66,9 @@ type Server struct {
 	authz    func(*call) error
 	// accessAnalyzer is the Access Analyzer state, for AddAccessAnalyzerFinding.
 	accessAnalyzer *accessAnalyzerService
+	// iam is IAM's state, which other services consult (roles they are
+	// given, instance profiles, the policies of roles they assume).
+	iam *iamService
 
 	srv      *http.Server
 	listener net.Listener

@@ -17,6 +17,7 @@ const (
 	protoJSON11                   // awsJson1_1 (CloudTrail, Glue, KMS, Config)
 	protoRESTJSON                 // restJson1 (Security Hub, Lambda, Access Analyzer)
 	protoRESTXML                  // restXml (S3, S3 Control)
+	protoRPCCBOR                  // Smithy RPC v2 CBOR (CloudWatch); see rpcv2.go
 )
 
 // serviceDef describes one simulated service: how to reach its operations
@@ -37,7 +38,9 @@ type serviceDef struct {
 	// XMLNS is the namespace of query and EC2 responses.
 	XMLNS string
 	// TargetPrefix is the X-Amz-Target prefix of JSON services, e.g.
-	// "AWSGlue"; the operation follows the dot.
+	// "AWSGlue"; the operation follows the dot. For RPC v2 CBOR services it
+	// is the service name in the request path
+	// (/service/GraniteServiceVersion20100801/operation/PutMetricAlarm).
 	TargetPrefix string
 	// Global services (IAM, STS's global endpoint) record their activity in
 	// us-east-1, as CloudTrail does.

@@ -4,8 +4,9 @@ package awssim
 // lives in its own file.
 func newServices(s *Server) []*serviceDef {
 	iam, iamDef := newIAM(s)
-	s.authz = iam.authorize
+	s.authz, s.iam = iam.authorize, iam
 	iam.addLoginProfileOps(iamDef)
+	iam.addProfileOps(iamDef)
 	s3, s3Def := newS3(s)
 	sqs, sqsDef := newSQS(s)
 	return []*serviceDef{
@@ -24,6 +25,11 @@ func newServices(s *Server) []*serviceDef {
 		newConfig(s),
 		newAccessAnalyzer(s),
 		newTagging(s),
+		newCloudWatch(s),
+		newLogs(s),
+		newSSM(s),
+		newGuardDuty(s),
+		newMacie(s),
 	}
 }
 
