@@ -331,9 +331,8 @@ var coreScenarios = map[string]scenario{
 	"cloudtrail.start-logging": {
 		setup: func(w *world) Input {
 			ct := cloudtrail.NewFromConfig(w.cfg)
-			_, err := w.s3.CreateBucket(w.ctx, &s3.CreateBucketInput{Bucket: aws.String("trail-bucket")})
-			w.must(err)
-			_, err = ct.CreateTrail(w.ctx, &cloudtrail.CreateTrailInput{Name: aws.String("org-trail"), S3BucketName: aws.String("trail-bucket")})
+			w.trailBucket("trail-bucket")
+			_, err := ct.CreateTrail(w.ctx, &cloudtrail.CreateTrailInput{Name: aws.String("org-trail"), S3BucketName: aws.String("trail-bucket")})
 			w.must(err)
 			return w.input(map[string]any{"trail": "org-trail"})
 		},

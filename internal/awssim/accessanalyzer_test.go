@@ -187,7 +187,8 @@ func TestSnapshotRestoresSecurityServices(t *testing.T) {
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	sim := awssim.Start(t, fixedClock(now))
 	cfg := sim.Config(member)
-	if _, err := cloudtrail.NewFromConfig(cfg).CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String("b")}); err != nil {
+	trailBucket(t, cfg, member, "trail-logs")
+	if _, err := cloudtrail.NewFromConfig(cfg).CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String("trail-logs")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := glue.NewFromConfig(cfg).CreateDevEndpoint(ctx, &glue.CreateDevEndpointInput{EndpointName: aws.String("ep"), RoleArn: aws.String("arn:aws:iam::" + member + ":role/glue")}); err != nil {

@@ -10,7 +10,9 @@ import (
 )
 
 // CloudTrail: LookupEvents over the activity log, and trails (create,
-// describe, update, start and stop logging, delete). Trails belong to an
+// describe, update, start and stop logging, delete, event selectors and
+// tags, with the checks of their S3 bucket, KMS key and CloudWatch Logs
+// delivery that cloudtrail_config.go describes). Trails belong to an
 // account and a home region; multi-region trails are visible from every
 // region as shadow trails but are changed only from their home region.
 
@@ -37,27 +39,34 @@ type ctTrail struct {
 	IsLogging                  bool
 	StartLoggingTime           time.Time
 	StopLoggingTime            time.Time
+
+	// EventSelectors or AdvancedEventSelectors hold what PutEventSelectors
+	// set, as JSON; neither means every management event.
+	EventSelectors         json.RawMessage   `json:",omitempty"`
+	AdvancedEventSelectors json.RawMessage   `json:",omitempty"`
+	Tags                   map[string]string `json:",omitempty"`
 }
 
 func newCloudTrail(s *Server) *serviceDef {
 	svc := &cloudTrailService{s: s, Trails: map[string]map[string]*ctTrail{}}
-	return &serviceDef{
+	def := &serviceDef{
 		State: svc, Name: "cloudtrail", EventSource: "cloudtrail.amazonaws.com", Protocol: protoJSON11,
 		// aws-sdk-go-v2 sends "CloudTrail_20131101.<Operation>".
 		TargetPrefix: "CloudTrail_20131101",
 		JSON: map[string]jsonHandler{
-			"LookupEvents":      svc.lookupEvents,
-			"CreateTrail":       svc.createTrail,
-			"DescribeTrails":    svc.describeTrails,
-			"GetTrail":          svc.getTrail,
-			"GetTrailStatus":    svc.getTrailStatus,
-			"StartLogging":      svc.startLogging,
-			"StopLogging":       svc.stopLogging,
-			"UpdateTrail":       svc.updateTrail,
-			"DeleteTrail":       svc.deleteTrail,
-			"GetEventSelectors": svc.getEventSelectors,
+			"LookupEvents":   svc.lookupEvents,
+			"CreateTrail":    svc.createTrail,
+			"DescribeTrails": svc.describeTrails,
+			"GetTrail":       svc.getTrail,
+			"GetTrailStatus": svc.getTrailStatus,
+			"StartLogging":   svc.startLogging,
+			"StopLogging":    svc.stopLogging,
+			"UpdateTrail":    svc.updateTrail,
+			"DeleteTrail":    svc.deleteTrail,
 		},
 	}
+	svc.addTrailConfigOps(def)
+	return def
 }
 
 func ctError(code, format string, args ...any) *Error {
@@ -346,6 +355,7 @@ func (svc *cloudTrailService) home(c *call, nameOrARN string) (*ctTrail, error) 
 
 type ctTrailSettings struct {
 	Name                       string
+	TagsList                   []ctTag
 	S3BucketName               *string
 	S3KeyPrefix                *string
 	SnsTopicName               *string
@@ -426,6 +436,15 @@ func (svc *cloudTrailService) createTrail(c *call, body []byte) (any, error) {
 	if err := in.apply(t); err != nil {
 		return nil, err
 	}
+	if err := svc.checkDelivery(c, t, in, true); err != nil {
+		return nil, err
+	}
+	if len(in.TagsList) > 0 {
+		t.Tags = map[string]string{}
+		for _, tag := range in.TagsList {
+			t.Tags[tag.Key] = tag.Value
+		}
+	}
 	trails[t.ARN] = t
 	c.trailResources = []TrailResource{{ARN: t.ARN, AccountID: c.Account(), Type: "AWS::CloudTrail::Trail", Name: t.ARN}}
 	return t.json(false), nil
@@ -442,6 +461,9 @@ func (svc *cloudTrailService) updateTrail(c *call, body []byte) (any, error) {
 	}
 	updated := *t
 	if err := in.apply(&updated); err != nil {
+		return nil, err
+	}
+	if err := svc.checkDelivery(c, &updated, in, false); err != nil {
 		return nil, err
 	}
 	*t = updated
@@ -563,18 +585,4 @@ func (svc *cloudTrailService) deleteTrail(c *call, body []byte) (any, error) {
 	delete(svc.trailsOf(c), t.ARN)
 	c.trailResources = []TrailResource{{ARN: t.ARN, AccountID: c.Account(), Type: "AWS::CloudTrail::Trail", Name: t.ARN}}
 	return nil, nil
-}
-
-func (svc *cloudTrailService) getEventSelectors(c *call, body []byte) (any, error) {
-	t, err := svc.namedTrail(c, body, svc.find)
-	if err != nil {
-		return nil, err
-	}
-	// A trail without custom selectors logs all management events.
-	return map[string]any{
-		"TrailARN": t.ARN,
-		"EventSelectors": []any{map[string]any{
-			"ReadWriteType": "All", "IncludeManagementEvents": true, "DataResources": []any{}, "ExcludeManagementEventSources": []any{},
-		}},
-	}, nil
 }

@@ -59,6 +59,7 @@ func TestCloudTrailLookupEventsByUserWindowAndPages(t *testing.T) {
 	sim.RecordActivity(awssim.DefaultAccount, "us-east-1", userRecord(awssim.DefaultAccount, "alice", "AKIAALICEEXAMPLE0001", "s3.amazonaws.com", "ListBuckets", now.Add(-time.Hour), true))
 
 	cli := cloudtrail.NewFromConfig(sim.Config(member))
+	trailBucket(t, sim.Config(member), member, "trail-bucket")
 	// A real call through the SDK is recorded too, after the history.
 	if _, err := cli.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("org-trail"), S3BucketName: aws.String("trail-bucket")}); err != nil {
 		t.Fatalf("CreateTrail: %v", err)
@@ -169,12 +170,13 @@ func TestCloudTrailLookupEventsByUserWindowAndPages(t *testing.T) {
 			t.Errorf("LookupEvents %s=%s: %d events, want %d", tc.key, tc.value, n, tc.want)
 		}
 	}
-	// ReadOnly=false: alice's 12 writes and CreateTrail.
+	// ReadOnly=false: alice's 12 writes, the trail bucket's CreateBucket
+	// and PutBucketPolicy, and CreateTrail.
 	ro, err := cli.LookupEvents(ctx, &cloudtrail.LookupEventsInput{
 		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyReadOnly, AttributeValue: aws.String("false")}},
 	})
-	if err != nil || len(ro.Events) != 13 {
-		t.Errorf("LookupEvents ReadOnly=false: %d events, %v; want 13", len(ro.Events), err)
+	if err != nil || len(ro.Events) != 15 {
+		t.Errorf("LookupEvents ReadOnly=false: %d events, %v; want 15", len(ro.Events), err)
 	}
 	// The other region holds only its own record.
 	eu := cloudtrail.NewFromConfig(sim.Config(member), func(o *cloudtrail.Options) { o.Region = "eu-west-1" })
@@ -218,6 +220,9 @@ func TestCloudTrailTrailRoundTrip(t *testing.T) {
 	cfg := sim.Config(member)
 	cli := cloudtrail.NewFromConfig(cfg)
 	west := cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) { o.Region = "us-west-2" })
+	trailBucket(t, cfg, member, "logs-bucket")
+	trailBucket(t, cfg, member, "central-logs")
+	trailKey(t, cfg, member, "alias/trail-key")
 
 	created, err := cli.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String("logs-bucket")})
 	if err != nil {
