@@ -57,10 +57,12 @@
 // their text.
 //
 // Not modeled: resource-based policies (bucket, topic, queue, key and
-// function policies neither allow nor deny; a role's trust policy is
-// checked by AssumeRole, and within an account one that names the caller
-// allows sts:AssumeRole on its own), permissions boundaries, session
-// policies, service control policies and policy variables.
+// function policies neither allow nor deny a caller; a role's trust policy
+// is checked by AssumeRole, and within an account one that names the
+// caller allows sts:AssumeRole on its own; the services that check a
+// bucket or key policy for their own access, CloudTrail and Config, do so
+// as described below), permissions boundaries, session policies, service
+// control policies and policy variables.
 //
 // # State
 //
