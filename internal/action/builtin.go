@@ -17,6 +17,8 @@ func Builtin() (*Registry, error) {
 		accessAnalyzerActions(),
 		securityHubActions(),
 		taggingActions(),
+		iamAccountActions(),
+		iamCredentialActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

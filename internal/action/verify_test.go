@@ -132,6 +132,7 @@ type scenario struct {
 // keeps its scenarios in a map of its own, in a test file beside it.
 var scenarios = mergeScenarios(
 	coreScenarios,
+	iamCatalogScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
