@@ -19,6 +19,8 @@ func Builtin() (*Registry, error) {
 		taggingActions(),
 		iamAccountActions(),
 		iamCredentialActions(),
+		cloudtrailTrailActions(),
+		kmsActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

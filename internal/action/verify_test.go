@@ -133,6 +133,8 @@ type scenario struct {
 var scenarios = mergeScenarios(
 	coreScenarios,
 	iamCatalogScenarios,
+	cloudtrailTrailScenarios,
+	kmsScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
