@@ -20,6 +20,8 @@ func Builtin() (*Registry, error) {
 		iamAccountActions(),
 		iamCredentialActions(),
 		cloudtrailTrailActions(),
+		cloudwatchActions(),
+		logsActions(),
 		kmsActions(),
 	} {
 		for _, s := range group {

@@ -134,6 +134,7 @@ var scenarios = mergeScenarios(
 	coreScenarios,
 	iamCatalogScenarios,
 	cloudtrailTrailScenarios,
+	cloudwatchScenarios,
 	kmsScenarios,
 )
 
