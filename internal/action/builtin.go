@@ -22,7 +22,11 @@ func Builtin() (*Registry, error) {
 		cloudtrailTrailActions(),
 		cloudwatchActions(),
 		logsActions(),
+		configActions(),
+		guardDutyActions(),
 		kmsActions(),
+		macieActions(),
+		ssmActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

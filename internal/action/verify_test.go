@@ -135,7 +135,10 @@ var scenarios = mergeScenarios(
 	iamCatalogScenarios,
 	cloudtrailTrailScenarios,
 	cloudwatchScenarios,
+	configScenarios,
+	guarddutyScenarios,
 	kmsScenarios,
+	ssmScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
