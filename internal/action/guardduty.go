@@ -37,16 +37,19 @@ func guardDutyActions() []Spec {
 		Verify: verifyDetector,
 	}, {
 		Name: "guardduty.tag-resource",
-		Description: "Give a GuardDuty detector or filter each of tags whose key it does not have yet. A key it has keeps its value; " +
-			"other tags are not touched.",
+		Description: "Give a GuardDuty detector or filter each tag key of tags and required_keys that it does not have yet, with its " +
+			"value from tags. A key it has keeps its value; other tags are not touched. A required key missing from the resource " +
+			"and from tags fails the run, naming it: rectify does not invent tag values.",
 		Params: []Param{
 			{Name: "resource_arn", Type: String, Required: true, Description: "the detector's or filter's ARN (arn:PARTITION:guardduty:REGION:ACCOUNT:detector/ID[/filter/NAME])"},
-			{Name: "tags", Type: Map, Required: true, Description: "the tags, key to value (strings)"},
+			{Name: "tags", Type: Map, Description: "the tags to add where their key is missing, key to value (strings)"},
+			{Name: "required_keys", Type: StringList, Description: "tag keys the resource must have (the control's requiredTagKeys); their values come from tags"},
 		},
 		Reads:  []string{"guardduty:ListDetectors", "guardduty:ListFilters", "guardduty:ListTagsForResource"},
 		Writes: []string{"guardduty:TagResource"},
 		Describe: func(in Input) string {
-			return fmt.Sprintf("give GuardDuty resource %s the tag keys %s it lacks", in.String("resource_arn"), strings.Join(sortedKeys(in.Map("tags")), ", "))
+			keys := append(sortedKeys(in.Map("tags")), in.StringList("required_keys")...)
+			return fmt.Sprintf("give GuardDuty resource %s the tag keys %s it lacks", in.String("resource_arn"), strings.Join(keys, ", "))
 		},
 		Run:    tagGuardDutyResource,
 		Verify: verifyGuardDutyTags,
@@ -217,8 +220,8 @@ func stringTags(in Input, action string) (map[string]string, error) {
 		}
 		out[k] = s
 	}
-	if len(out) == 0 {
-		return nil, Permanent(&ParamError{Action: action, Param: "tags", Err: fmt.Errorf("%w: no tags given", ErrMissingParam)})
+	if len(out) == 0 && len(in.StringList("required_keys")) == 0 {
+		return nil, Permanent(&ParamError{Action: action, Param: "tags", Err: fmt.Errorf("%w: neither tags nor required_keys is given", ErrMissingParam)})
 	}
 	return out, nil
 }
@@ -244,7 +247,7 @@ func tagGuardDutyResource(ctx context.Context, in Input) (Result, error) {
 		return Result{}, fmt.Errorf("read the tags of %s: %w", r.kind(), err)
 	}
 	add := map[string]string{}
-	var kept []string
+	var kept, unvalued []string
 	for _, k := range sortedTagKeys(want) {
 		if v, ok := have.Tags[k]; ok {
 			if v != want[k] {
@@ -253,6 +256,17 @@ func tagGuardDutyResource(ctx context.Context, in Input) (Result, error) {
 			continue
 		}
 		add[k] = want[k]
+	}
+	for _, k := range in.StringList("required_keys") {
+		if _, ok := have.Tags[k]; !ok {
+			if _, ok := want[k]; !ok {
+				unvalued = append(unvalued, k)
+			}
+		}
+	}
+	if len(unvalued) > 0 {
+		return Result{}, Permanent(fmt.Errorf("%s lacks the required tag keys %s, and tags gives no value for them: set tags.%s (rectify does not invent tag values); nothing changed",
+			r.kind(), strings.Join(unvalued, ", "), unvalued[0]))
 	}
 	out["added"] = sortedTagKeys(add)
 	if len(add) == 0 {
@@ -283,8 +297,8 @@ func verifyGuardDutyTags(ctx context.Context, in Input, _ Result) error {
 		return fmt.Errorf("read the tags of %s: %w", r.kind(), err)
 	}
 	var missing []string
-	for k := range in.Map("tags") {
-		if _, ok := have.Tags[k]; !ok {
+	for _, k := range append(sortedKeys(in.Map("tags")), in.StringList("required_keys")...) {
+		if _, ok := have.Tags[k]; !ok && !containsString(missing, k) {
 			missing = append(missing, k)
 		}
 	}

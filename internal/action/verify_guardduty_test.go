@@ -127,9 +127,22 @@ func TestTagGuardDutyResource(t *testing.T) {
 			t.Errorf("%s: %+v, %v; want not found", arn, res, err)
 		}
 	}
+	// The control's required keys: values come from tags; one without a
+	// value fails the run and changes nothing.
+	res, err = w.exec("guardduty.tag-resource", map[string]any{"resource_arn": w.detectorARN(id), "required_keys": []any{"owner", "cost-center"},
+		"tags": map[string]any{"owner": "security", "cost-center": "42", "unrelated": "x"}})
+	if err != nil || res.Outcome != Changed || !strings.Contains(res.Message, "cost-center=42, owner=security, unrelated=x") {
+		t.Errorf("detector with required keys = %+v, %v", res, err)
+	}
+	mark := w.mark(awssim.DefaultRegion)
+	_, err = w.exec("guardduty.tag-resource", map[string]any{"resource_arn": filter, "required_keys": []any{"data-class"}, "tags": map[string]any{"team": "sec"}})
+	if err == nil || !strings.Contains(err.Error(), "set tags.data-class") || len(w.writesSince(awssim.DefaultRegion, mark)) > 0 {
+		t.Errorf("required key without a value: %v", err)
+	}
 	for _, params := range []map[string]any{
 		{"resource_arn": "arn:aws:s3:::bucket", "tags": map[string]any{"a": "b"}},
 		{"resource_arn": filter, "tags": map[string]any{"a": 1}},
+		{"resource_arn": filter},
 	} {
 		if _, err := w.exec("guardduty.tag-resource", params); !errors.As(err, new(*ParamError)) {
 			t.Errorf("%v: %v, want a *ParamError", params, err)
