@@ -217,6 +217,36 @@ func BenchmarkRunStep(b *testing.B) {
 	})
 }
 
+// BenchmarkWrites runs storetest.Writes on a file database, reporting the
+// bytes per event from the database file's size after a checkpoint.
+func BenchmarkWrites(b *testing.B) {
+	storetest.Writes(b, storetest.Bench{
+		Open: func(b *testing.B) store.Store { return openT(b, filepath.Join(b.TempDir(), "bench.db")) },
+		Size: fileSize,
+	})
+}
+
+// fileSize checkpoints the write-ahead log of a file Store into its
+// database and returns the database file's size.
+func fileSize(st store.Store) (int64, error) {
+	s := st.(*Store)
+	for {
+		var busy, log, done int
+		if err := s.db.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &log, &done); err != nil {
+			return 0, err
+		}
+		if busy == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
 func BenchmarkRunStepMemory(b *testing.B) {
 	storetest.Benchmark(b, func(b *testing.B) store.Store { return openT(b, Memory) })
 }
