@@ -8,7 +8,9 @@
 //
 // The interface is shaped so that a key-value store with conditional writes
 // can implement it: no operation needs a transaction spanning more than one
-// record kind. Runs are protected by optimistic versioning (UpdateRun succeeds
+// record kind. Apply writes a Batch of records of every kind with one call,
+// atomically where the backend has transactions and in order otherwise (see
+// Atomic). Runs are protected by optimistic versioning (UpdateRun succeeds
 // only if the caller holds the current Version) and by leases (Claim), and the
 // idempotency key of a run is unique, which is how a redelivered event is
 // recognized as a duplicate.

@@ -37,7 +37,7 @@ var stmtSQL = [numStmts]string{
 	stmtBegin:      `BEGIN IMMEDIATE`,
 	stmtCommit:     `COMMIT`,
 	stmtRollback:   `ROLLBACK`,
-	stmtCheckpoint: `PRAGMA wal_checkpoint(TRUNCATE)`,
+	stmtCheckpoint: `PRAGMA wal_checkpoint(RESTART)`,
 	stmtAuditSeq:   `SELECT coalesce(max(seq), 0) FROM audit WHERE time = ?`,
 	stmtNameID:     `SELECT id FROM names WHERE name = ?`,
 	stmtNameInsert: `INSERT INTO names (name) VALUES (?) ON CONFLICT (name) DO NOTHING`,
@@ -577,8 +577,12 @@ func (o *releaseOp) apply(w *writer) error {
 
 func (o *releaseOp) undo() {}
 
-// Apply implements store.Store. The batch is written in one transaction,
-// committed together with the writes of concurrent callers.
+// Apply implements store.Store. The batch is written atomically, in the
+// transaction that commits the writes of the callers queued with it (see
+// the package documentation); Apply returns once that transaction is
+// committed. If ctx ends while the batch waits for its turn, Apply returns
+// ctx's error and nothing of the batch is written; once its turn has come,
+// Apply waits for the outcome.
 func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 	if err := store.PrepareBatch(b, s.now()); err != nil {
 		return err

@@ -6,14 +6,16 @@
 // timeout makes concurrent writers, including other processes, wait for each
 // other instead of failing.
 //
-// Every write goes through one connection and one goroutine, the
-// committer, which commits the writes queued by concurrent callers
-// together in one transaction (group commit), each caller's writes in a
-// savepoint of their own: Apply is atomic, and a batch that fails rolls
-// back alone. A caller returns once the commit holding its writes is done.
-// The committer keeps the write-ahead log bounded: past 16 MiB it
-// checkpoints the log into the database and truncates it, holding off the
-// Store's readers for that moment. Reads use a pool of other connections.
+// Every write goes through one connection. The writes that concurrent
+// callers queue while a commit is in progress are committed together, in
+// one transaction, by the first of them (group commit): Apply is atomic,
+// and a batch that fails leaves no write and gets its own error while the
+// others commit. A caller returns once the commit holding its writes is
+// done.
+// The write-ahead log is kept bounded: it is copied into the database in
+// the background as it grows, and past 32 MiB it is checkpointed and
+// restarted, the Store's readers held off for that moment. Reads use a
+// pool of other connections.
 //
 // Identifiers are stored once, in a table of names, and rows refer to them
 // by number (see the schema). The schema is versioned by PRAGMA user_version

@@ -33,18 +33,23 @@ import (
 // automatic checkpoints are off; instead, every checkpointStep of log
 // written, the leader asks a background checkpointer, on a connection of
 // its own, to copy the log into the database (PRAGMA
-// wal_checkpoint(PASSIVE)), so that no commit waits for it. Past
-// checkpointAt the leader checkpoints what is left itself and truncates the
-// log (PRAGMA wal_checkpoint(TRUNCATE)), holding off the Store's readers
-// for that moment so that they cannot starve it: truncating needs every
-// reader to have moved past the log's end.
+// wal_checkpoint(PASSIVE)), so that no commit waits for that. Past
+// checkpointAt the leader checkpoints what is left itself and restarts the
+// log (PRAGMA wal_checkpoint(RESTART)): the next commit writes it from its
+// beginning again, over the frames already copied, so the log's file stops
+// growing at about checkpointAt, and writing over a file's blocks is
+// cheaper than adding blocks to it. Restarting needs every reader to have
+// moved past the log's end, so the Store's readers are held off for that
+// moment and cannot starve it; readers of other processes can, and then
+// the leader tries again after another checkpointStep of log.
 
 // checkpointAt is the size of the write-ahead log past which a commit's
-// leader truncates it.
+// leader restarts it.
 const checkpointAt = 32 << 20
 
-// journalSizeLimit bounds what is kept of a write-ahead log that another
-// connection reset without truncating it (PRAGMA journal_size_limit).
+// journalSizeLimit bounds the write-ahead log's file when the log restarts
+// (PRAGMA journal_size_limit): should it have grown past this, because a
+// restart could not be made, it is cut back to it.
 const journalSizeLimit = 64 << 20
 
 // maxGroup bounds the requests committed together.
@@ -81,10 +86,10 @@ type writer struct {
 	ctx   context.Context        // for statements: never done, so no per-statement watcher
 	log   *slog.Logger
 
-	// File databases only: the log's size since it was last truncated, as
+	// File databases only: the log's size since it last restarted, as
 	// far as this connection wrote it; the size of one frame; the sizes at
-	// which the next background and truncating checkpoints are made; the
-	// background checkpointer's trigger.
+	// which the next background checkpoint and the next restart are made;
+	// the background checkpointer's trigger.
 	wal            bool
 	walBytes       int64
 	frameSize      int64
@@ -94,7 +99,7 @@ type writer struct {
 	nextTruncate   int64
 	kick           func()
 	// gate is held by the Store's readers, and taken by the leader to
-	// truncate the log.
+	// restart the log.
 	gate *sync.RWMutex
 	// ckpt is held by whoever checkpoints: only one connection can at a
 	// time.
@@ -112,7 +117,10 @@ type writer struct {
 	leading bool // a leader is committing; pending is empty otherwise
 	pending []*request
 	spare   []*request
-	idle    sync.Cond // signalled when leading turns false
+	// lastGroup is the size of the last group, read and written by the
+	// leader.
+	lastGroup int
+	idle      sync.Cond // signalled when leading turns false
 }
 
 func newWriter(conn driver.Conn, gate *sync.RWMutex, log *slog.Logger) (*writer, error) {
@@ -141,7 +149,7 @@ func newWriter(conn driver.Conn, gate *sync.RWMutex, log *slog.Logger) (*writer,
 }
 
 // bound makes the writer keep the write-ahead log of a file database
-// bounded, as the type's documentation describes: truncating it past limit
+// bounded, as the type's documentation describes: restarting it past limit
 // bytes and calling kick every quarter of that. size is the log's size now.
 func (w *writer) bound(pageSize, limit, size int64, kick func()) {
 	w.wal = true
@@ -203,8 +211,17 @@ func (w *writer) do(ctx context.Context, o op) error {
 // first caller still waiting, if any.
 func (w *writer) lead() {
 	// Let the callers that are about to write queue their requests, so
-	// that they share this commit.
-	runtime.Gosched()
+	// that they share this commit: as many as the last group had, if they
+	// come while the leader yields a few times.
+	for range 4 {
+		runtime.Gosched()
+		w.mu.Lock()
+		n := len(w.pending)
+		w.mu.Unlock()
+		if n >= w.lastGroup {
+			break
+		}
+	}
 	w.mu.Lock()
 	group := w.pending
 	if len(group) > maxGroup {
@@ -221,6 +238,7 @@ func (w *writer) lead() {
 	w.pending = append(w.pending[:0:0], rest...)
 	w.mu.Unlock()
 
+	w.lastGroup = len(live)
 	w.commit(live)
 	w.maybeCheckpoint()
 	for i, r := range live {
@@ -360,9 +378,9 @@ func (w *writer) written() int64 {
 }
 
 // maybeCheckpoint keeps the write-ahead log bounded, as the type's
-// documentation describes. A truncation that cannot complete, because
-// another process is reading or writing, is tried again after the log has
-// grown by another checkpointStep.
+// documentation describes. A restart that cannot complete, because another
+// process is reading or writing, is tried again after the log has grown by
+// another checkpointStep.
 func (w *writer) maybeCheckpoint() {
 	if !w.wal {
 		return
@@ -389,7 +407,7 @@ func (w *writer) maybeCheckpoint() {
 	w.nextTruncate = w.walBytes + w.checkpointStep
 }
 
-// checkpoint copies the write-ahead log into the database and truncates it,
+// checkpoint copies the write-ahead log into the database and restarts it,
 // holding off the Store's readers meanwhile. It reports whether another
 // connection kept it from completing.
 func (w *writer) checkpoint() (busy bool, err error) {

@@ -225,9 +225,9 @@ func TestClose(t *testing.T) {
 	}
 }
 
-// TestWALBounded checks that the write-ahead log stays near the size at
-// which it is truncated while 8 clients write, and that readers do not keep
-// it from being truncated.
+// TestWALBounded checks that the write-ahead log's file stays near the size
+// at which the log restarts while 8 clients write, and that readers do not
+// keep it from restarting.
 func TestWALBounded(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "wal.db")
@@ -300,7 +300,7 @@ func TestWALBounded(t *testing.T) {
 	// The log passes the limit by at most the commit that crossed it: one
 	// group of at most 8 batches of at most 20 pages.
 	slack := int64(clients * 20 * (4096 + 24))
-	t.Logf("write-ahead log at most %d bytes, truncated past %d", maxWAL, limit)
+	t.Logf("write-ahead log at most %d bytes, restarted past %d", maxWAL, limit)
 	if maxWAL > limit+slack {
 		t.Errorf("write-ahead log reached %d bytes, want at most %d + %d", maxWAL, limit, slack)
 	}

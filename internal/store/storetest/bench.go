@@ -51,6 +51,9 @@ type Bench struct {
 	// settled (for SQLite, the database file after a checkpoint); Writes
 	// then reports the bytes stored per event besides its raw body.
 	Size func(s store.Store) (int64, error)
+	// Report, if set, is called at the end of each benchmark to report
+	// metrics of the backend's own.
+	Report func(b *testing.B, s store.Store)
 }
 
 // Writes benchmarks what the engine writes for one received event:
@@ -149,6 +152,9 @@ func runWrites(b *testing.B, bench Bench, spec writeSpec) {
 		}
 		b.ReportMetric(float64(size-size0-int64(b.N*len(benchRaw)))/float64(b.N), "B/event")
 	}
+	if bench.Report != nil {
+		bench.Report(b, s)
+	}
 }
 
 // benchRaw is the raw body of every benchmark event: a 1 KB CloudTrail
@@ -192,26 +198,13 @@ func mix(i uint64) uint64 {
 	return i ^ i>>31
 }
 
-// writeEvent writes what the engine writes for event i.
-func writeEvent(ctx context.Context, s store.Store, i int, spec writeSpec) error {
-	now := time.Now().UTC()
-	h := mix(uint64(i))
-	ev := store.EventRecord{
-		Key: store.NewID(now), Received: now,
-		ID:     fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(h>>32), uint16(h>>16), h&0xfff, (h>>12)&0xfff, mix(h)&0xffffffffffff),
-		Source: "aws.ec2", DetailType: "AWS API Call via CloudTrail", Account: "444455556666", Region: "us-east-1",
-		Raw: benchRaw,
-	}
-	if !spec.matched {
-		ev.Status, ev.Reason = store.EventUnmatched, "no playbook matched"
-		if spec.apply {
-			return s.Apply(ctx, &store.Batch{Events: []store.EventRecord{ev}})
-		}
-		if err := s.RecordEvent(ctx, ev); err != nil {
-			return err
-		}
-		return s.AppendAudit(ctx, store.AuditEntry{Time: now, Kind: store.AuditUnmatched, EventID: ev.ID, Message: ev.Reason})
-	}
+// MatchedBatch returns the batch that Writes applies for matched event i
+// received at now: the event record (with a 1 KB raw body), a planned run
+// that refers to it by EventKey, 3 planned steps and 5 audit entries. Event
+// IDs and run keys are as random as real ones.
+func MatchedBatch(i int, now time.Time) *store.Batch {
+	ev := benchEvent(i, now)
+	now, h := ev.Received, mix(uint64(i))
 	ev.Status, ev.Playbooks = store.EventMatched, []string{benchPlaybook}
 	run := &store.Run{
 		ID: store.NewID(now), Key: fmt.Sprintf("%s:%016x%016x", benchPlaybook, mix(h), mix(h+1)), PlaybookID: benchPlaybook,
@@ -236,12 +229,51 @@ func writeEvent(ctx context.Context, s store.Store, i int, spec writeSpec) error
 		{Time: now, Kind: store.AuditNotified, EventID: ev.ID, RunID: run.ID, PlaybookID: benchPlaybook,
 			Message: "not notified: the run changed nothing (notify.always is off)"},
 	}
-	if spec.apply {
-		b := &store.Batch{Events: []store.EventRecord{ev}, Create: []*store.Run{run}, Steps: steps, Audit: audit}
-		if err := s.Apply(ctx, b); err != nil {
+	return &store.Batch{Events: []store.EventRecord{ev}, Create: []*store.Run{run}, Steps: steps, Audit: audit}
+}
+
+// UnmatchedBatch returns the batch that Writes applies for unmatched event
+// i received at now: the event record, with a 1 KB raw body.
+func UnmatchedBatch(i int, now time.Time) *store.Batch {
+	ev := benchEvent(i, now)
+	ev.Status, ev.Reason = store.EventUnmatched, "no playbook matched"
+	return &store.Batch{Events: []store.EventRecord{ev}}
+}
+
+// benchEvent returns the record of event i received at now, without its
+// status.
+func benchEvent(i int, now time.Time) store.EventRecord {
+	now = now.UTC()
+	h := mix(uint64(i))
+	return store.EventRecord{
+		Key: store.NewID(now), Received: now,
+		ID:     fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(h>>32), uint16(h>>16), h&0xfff, (h>>12)&0xfff, mix(h)&0xffffffffffff),
+		Source: "aws.ec2", DetailType: "AWS API Call via CloudTrail", Account: "444455556666", Region: "us-east-1",
+		Raw: benchRaw,
+	}
+}
+
+// writeEvent writes what the engine writes for event i.
+func writeEvent(ctx context.Context, s store.Store, i int, spec writeSpec) error {
+	now := time.Now()
+	if !spec.matched {
+		b := UnmatchedBatch(i, now)
+		if spec.apply {
+			return s.Apply(ctx, b)
+		}
+		ev := b.Events[0]
+		if err := s.RecordEvent(ctx, ev); err != nil {
 			return err
 		}
-		if !b.Created[0] {
+		return s.AppendAudit(ctx, store.AuditEntry{Time: now, Kind: store.AuditUnmatched, EventID: ev.ID, Message: ev.Reason})
+	}
+	mb := MatchedBatch(i, now)
+	ev, run, steps, audit := mb.Events[0], mb.Create[0], mb.Steps, mb.Audit
+	if spec.apply {
+		if err := s.Apply(ctx, mb); err != nil {
+			return err
+		}
+		if !mb.Created[0] {
 			return fmt.Errorf("event %d: run not created", i)
 		}
 		return nil
