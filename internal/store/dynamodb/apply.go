@@ -13,9 +13,10 @@ import (
 // and its item built, before anything is written, so a batch with an
 // invalid or oversized record writes nothing. The events, and then the
 // steps and audit entries, are written with BatchWriteItem, 25 items a
-// call; the runs are created and updated one by one, as by CreateRun and
-// UpdateRun. b.Created reports the creations made, also when a later write
-// failed.
+// call (in the same calls, when the batch has no runs to create or
+// update); the runs are created and updated one by one, as by CreateRun
+// and UpdateRun. b.Created reports the creations made, also when a later
+// write failed.
 func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 	if err := store.PrepareBatch(b, s.now()); err != nil {
 		return err
@@ -59,6 +60,13 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 
 	created := make([]bool, len(b.Create))
 	b.Created = created
+	if len(b.Create) == 0 && len(b.Update) == 0 {
+		// Nothing between the events and the rest: one stream of calls.
+		if err := s.batchWrite(ctx, append(events, rest...)); err != nil {
+			return store.Errorf("record events, steps and audit", "", err)
+		}
+		return nil
+	}
 	if err := s.batchWrite(ctx, events); err != nil {
 		return store.Errorf("record events", "", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/rectify-dev/rectify/internal/awssim"
 	"github.com/rectify-dev/rectify/internal/store"
@@ -607,4 +608,43 @@ func TestLongEventKey(t *testing.T) {
 	if evs, err := s.ListEvents(ctx, store.EventFilter{ID: strings.Repeat("i", 3000)}); err != nil || len(evs) != 1 || evs[0].Key != key {
 		t.Errorf("ListEvents of a long ID = %d events, %v", len(evs), err)
 	}
+}
+
+// BenchmarkWrites runs storetest.Writes against the simulator, reporting
+// the DynamoDB calls made per event (calls/event) and the items they wrote
+// (items/event). Times and CPU include the simulator's own work, done in
+// the same process.
+func BenchmarkWrites(b *testing.B) {
+	sim := startSim(b)
+	var calls, items atomic.Int64
+	count := func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			calls.Add(1)
+			switch p := in.Parameters.(type) {
+			case *ddb.BatchWriteItemInput:
+				for _, reqs := range p.RequestItems {
+					items.Add(int64(len(reqs)))
+				}
+			case *ddb.TransactWriteItemsInput:
+				items.Add(int64(len(p.TransactItems)))
+			case *ddb.PutItemInput, *ddb.UpdateItemInput:
+				items.Add(1)
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.Before)
+	}
+	storetest.Writes(b, storetest.Bench{
+		Open: func(b *testing.B) store.Store {
+			s := sim.open(b, Options{ClientOptions: []func(*ddb.Options){func(o *ddb.Options) {
+				o.APIOptions = append(o.APIOptions, count)
+			}}})
+			calls.Store(0)
+			items.Store(0)
+			return s
+		},
+		Report: func(b *testing.B, _ store.Store) {
+			b.ReportMetric(float64(calls.Load())/float64(b.N), "calls/event")
+			b.ReportMetric(float64(items.Load())/float64(b.N), "items/event")
+		},
+	})
 }

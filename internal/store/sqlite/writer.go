@@ -96,7 +96,7 @@ type writer struct {
 	checkpointAt   int64
 	checkpointStep int64
 	nextPassive    int64
-	nextTruncate   int64
+	nextRestart    int64
 	kick           func()
 	// gate is held by the Store's readers, and taken by the leader to
 	// restart the log.
@@ -155,7 +155,7 @@ func (w *writer) bound(pageSize, limit, size int64, kick func()) {
 	w.wal = true
 	w.frameSize = pageSize + 24
 	w.checkpointAt, w.checkpointStep = limit, max(limit/4, 1)
-	w.nextPassive, w.nextTruncate = w.checkpointStep, limit
+	w.nextPassive, w.nextRestart = w.checkpointStep, limit
 	w.kick = kick
 	w.written() // counted in size
 	w.walBytes = size
@@ -240,11 +240,12 @@ func (w *writer) lead() {
 
 	w.lastGroup = len(live)
 	w.commit(live)
-	w.maybeCheckpoint()
 	for i, r := range live {
 		close(r.done)
 		live[i] = nil
 	}
+	// The callers are answered; a checkpoint delays only the next group.
+	w.maybeCheckpoint()
 
 	w.mu.Lock()
 	w.spare = live[:0]
@@ -386,7 +387,7 @@ func (w *writer) maybeCheckpoint() {
 		return
 	}
 	w.walBytes += w.written() * w.frameSize
-	if w.walBytes < w.nextTruncate {
+	if w.walBytes < w.nextRestart {
 		if w.walBytes >= w.nextPassive {
 			w.nextPassive = w.walBytes + w.checkpointStep
 			w.kick()
@@ -401,10 +402,10 @@ func (w *writer) maybeCheckpoint() {
 		w.log.Debug("write-ahead log checkpoint blocked by another connection", "bytes", w.walBytes)
 	default:
 		w.walBytes = 0
-		w.nextPassive, w.nextTruncate = w.checkpointStep, w.checkpointAt
+		w.nextPassive, w.nextRestart = w.checkpointStep, w.checkpointAt
 		return
 	}
-	w.nextTruncate = w.walBytes + w.checkpointStep
+	w.nextRestart = w.walBytes + w.checkpointStep
 }
 
 // checkpoint copies the write-ahead log into the database and restarts it,
