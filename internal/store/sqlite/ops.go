@@ -318,6 +318,9 @@ func (w *writer) missOrConflict(op, id string, rid int64, why func(version int64
 // writes; more are written by several.
 const maxRowsPerInsert = 16
 
+// auditWidth is the number of parameters of one row of the audit INSERT.
+const auditWidth = 10
+
 // Kinds of multi-row INSERT statements.
 const (
 	multiSteps = iota
@@ -347,16 +350,14 @@ func (w *writer) multiStmt(kind, n int) (driver.Stmt, error) {
 			started = excluded.started, finished = excluded.finished`)
 	case multiAudit:
 		// The event is left out when it is the run's (see schemaV2); an
-		// empty one is 0.
+		// empty one is 0. The parameters are time, seq, kind, run, event,
+		// event, run, playbook, message, data.
 		b.WriteString(`INSERT INTO audit (time, seq, kind, event, run, playbook, message, data) VALUES `)
 		for i := range n {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			p := 8 * i
-			fmt.Fprintf(&b, `(?%d, ?%d, ?%d,
-				CASE WHEN EXISTS (SELECT 1 FROM runs WHERE id = ?%d AND event IS ?%d) THEN NULL ELSE coalesce(?%d, 0) END,
-				?%d, ?%d, ?%d, ?%d)`, p+1, p+2, p+3, p+5, p+4, p+4, p+5, p+6, p+7, p+8)
+			b.WriteString(`(?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM runs WHERE id = ? AND event IS ?) THEN NULL ELSE coalesce(?, 0) END, ?, ?, ?, ?)`)
 		}
 	}
 	st, err := w.conn.(driver.ConnPrepareContext).PrepareContext(w.ctx, b.String())
@@ -408,7 +409,7 @@ func (w *writer) putSteps(steps []store.StepRecord) error {
 // that entries of one time keep the order they were appended in.
 func (w *writer) appendAudit(entries []store.AuditEntry) error {
 	const op = "append audit"
-	vals := make([]any, 0, 8*len(entries))
+	vals := make([]any, 0, auditWidth*len(entries))
 	var (
 		n    [4]any
 		last = map[int64]int64{} // the last seq of each time
@@ -429,9 +430,9 @@ func (w *writer) appendAudit(entries []store.AuditEntry) error {
 		}
 		s++
 		last[t] = s
-		vals = append(vals, t, s, n[0], n[1], n[2], n[3], a.Message, a.Data)
+		vals = append(vals, t, s, n[0], n[2], n[1], n[1], n[2], n[3], a.Message, a.Data)
 	}
-	if err := w.execMulti(multiAudit, 8, vals); err != nil {
+	if err := w.execMulti(multiAudit, auditWidth, vals); err != nil {
 		return store.Errorf(op, string(entries[0].Kind), err)
 	}
 	return nil
