@@ -174,7 +174,9 @@ type Atomic interface {
 // it, at Version 1. Steps and audit entries of a run created in the batch
 // name it by ID, so the caller sets that ID itself (see NewID).
 type Batch struct {
-	// Events are recorded as by RecordEvent.
+	// Events are recorded as by RecordEvent. Apply fills in their
+	// defaults in place, an empty Key among them, so the caller learns
+	// each record's key.
 	Events []EventRecord
 	// Create are created as by CreateRun: a new run is completed in
 	// place, an existing key overwrites the run with the stored one.
@@ -187,7 +189,8 @@ type Batch struct {
 	Update []*Run
 	// Steps are stored as by PutStep.
 	Steps []StepRecord
-	// Audit entries are appended as by AppendAudit.
+	// Audit entries are appended as by AppendAudit (a zero Time set to
+	// the current time in place).
 	Audit []AuditEntry
 }
 
