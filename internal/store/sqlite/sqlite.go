@@ -62,8 +62,8 @@ type Store struct {
 	db   *sql.DB // reads
 	w    *writer // writes
 	now  func() time.Time
-	// gate is held by every read, and taken by the committer while it
-	// checkpoints the write-ahead log.
+	// gate is held by every read, and taken by the writer while it
+	// restarts the write-ahead log.
 	gate sync.RWMutex
 	// reads are the prepared statements of the frequent reads, indexed by
 	// the read* constants.
