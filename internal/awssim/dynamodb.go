@@ -25,6 +25,30 @@ type dynamoService struct {
 	s *Server
 	// Tables is keyed by scopeKey, then by table name.
 	Tables map[string]map[string]*ddbTable
+	// unprocessed is how many more items batch calls leave unprocessed
+	// (see Server.LeaveUnprocessed).
+	unprocessed int
+}
+
+// LeaveUnprocessed makes DynamoDB's batch calls leave the next n items
+// unprocessed, as DynamoDB does when it throttles part of a batch: the last
+// writes of a BatchWriteItem call are returned in UnprocessedItems instead
+// of being made, and the last keys of a BatchGetItem call in
+// UnprocessedKeys instead of being read, until n items have been left.
+func (s *Server) LeaveUnprocessed(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if def := s.services["dynamodb"]; def != nil {
+		def.State.(*dynamoService).unprocessed = n
+	}
+}
+
+// leave returns how many of n items a batch call leaves unprocessed, and
+// counts them.
+func (svc *dynamoService) leave(n int) int {
+	k := min(n, svc.unprocessed)
+	svc.unprocessed -= k
+	return k
 }
 
 type ddbKeyElem struct {
@@ -1133,20 +1157,25 @@ func condUses(c *cond, attr string) bool {
 // Batches and transactions.
 
 func (svc *dynamoService) batchWriteItem(c *call, body []byte) (any, error) {
+	type writeRequest struct {
+		PutRequest    *struct{ Item ddbItem } `json:",omitempty"`
+		DeleteRequest *struct{ Key ddbItem }  `json:",omitempty"`
+	}
 	var in struct {
-		RequestItems map[string][]struct {
-			PutRequest    *struct{ Item ddbItem }
-			DeleteRequest *struct{ Key ddbItem }
-		}
+		RequestItems map[string][]writeRequest
 	}
 	if err := ddbInput(body, &in); err != nil {
 		return nil, err
 	}
 	total := 0
 	var writes []*ddbWrite
+	var requests []writeRequest
+	var tables []string
 	seen := map[string]bool{}
 	for table, reqs := range in.RequestItems {
 		for _, r := range reqs {
+			requests = append(requests, r)
+			tables = append(tables, table)
 			total++
 			var w *ddbWrite
 			var err error
@@ -1171,23 +1200,28 @@ func (svc *dynamoService) batchWriteItem(c *call, body []byte) (any, error) {
 	if total == 0 || total > 25 {
 		return nil, ddbValidation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
 	}
-	for _, w := range writes {
+	made := len(writes) - svc.leave(len(writes))
+	for _, w := range writes[:made] {
 		if w.del {
 			w.commit(nil)
 		} else {
 			w.commit(w.put.clone())
 		}
 	}
-	return map[string]any{"UnprocessedItems": map[string]any{}}, nil
+	left := map[string][]writeRequest{}
+	for i := made; i < len(writes); i++ {
+		left[tables[i]] = append(left[tables[i]], requests[i])
+	}
+	return map[string]any{"UnprocessedItems": left}, nil
 }
 
 func (svc *dynamoService) batchGetItem(c *call, body []byte) (any, error) {
 	var in struct {
 		RequestItems map[string]struct {
 			Keys                     []ddbItem
-			ConsistentRead           bool
-			ProjectionExpression     string
-			ExpressionAttributeNames map[string]string
+			ConsistentRead           bool              `json:",omitempty"`
+			ProjectionExpression     string            `json:",omitempty"`
+			ExpressionAttributeNames map[string]string `json:",omitempty"`
 		}
 	}
 	if err := ddbInput(body, &in); err != nil {
@@ -1195,6 +1229,7 @@ func (svc *dynamoService) batchGetItem(c *call, body []byte) (any, error) {
 	}
 	total := 0
 	resp := map[string][]ddbItem{}
+	left := map[string]any{}
 	for table, req := range in.RequestItems {
 		t, err := svc.table(c, table)
 		if err != nil {
@@ -1216,15 +1251,23 @@ func (svc *dynamoService) batchGetItem(c *call, body []byte) (any, error) {
 				return nil, ddbValidation("Provided list of item keys contains duplicates")
 			}
 			seen[ks] = true
-			if it := t.Items[ks]; it != nil {
+		}
+		keep := len(req.Keys) - svc.leave(len(req.Keys))
+		for _, k := range req.Keys[:keep] {
+			if it := t.Items[t.keyString(k)]; it != nil {
 				resp[table] = append(resp[table], project(it, proj))
 			}
+		}
+		if keep < len(req.Keys) {
+			lr := req
+			lr.Keys = req.Keys[keep:]
+			left[table] = lr
 		}
 	}
 	if total == 0 || total > 100 {
 		return nil, ddbValidation("Too many items requested for the BatchGetItem call: %d keys, between 1 and 100 allowed", total)
 	}
-	return map[string]any{"Responses": resp, "UnprocessedKeys": map[string]any{}}, nil
+	return map[string]any{"Responses": resp, "UnprocessedKeys": left}, nil
 }
 
 func (svc *dynamoService) transactWriteItems(c *call, body []byte) (any, error) {

@@ -608,3 +608,49 @@ func TestDynamoDBStateSurvivesSnapshot(t *testing.T) {
 		t.Errorf("index Query after Restore = %v, %v", q, err)
 	}
 }
+
+// TestDynamoDBLeaveUnprocessed checks that batch calls leave the number of
+// items asked for unprocessed, returned in a form the SDK sends again.
+func TestDynamoDBLeaveUnprocessed(t *testing.T) {
+	ctx := context.Background()
+	sim, cli := newDynamoTable(t)
+	var writes []ddbtypes.WriteRequest
+	for i := range 5 {
+		writes = append(writes, ddbtypes.WriteRequest{PutRequest: &ddbtypes.PutRequest{Item: map[string]av{
+			"pk": ddbS("p"), "sk": ddbS(fmt.Sprint(i)), "n": ddbN(fmt.Sprint(i)),
+		}}})
+	}
+	sim.LeaveUnprocessed(3)
+	out, err := cli.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddbtypes.WriteRequest{"runs": writes}})
+	if err != nil {
+		t.Fatalf("BatchWriteItem: %v", err)
+	}
+	left := out.UnprocessedItems["runs"]
+	if len(left) != 3 {
+		t.Fatalf("UnprocessedItems = %d items, want 3", len(left))
+	}
+	keys := func(n int) []map[string]av {
+		var ks []map[string]av
+		for i := range n {
+			ks = append(ks, map[string]av{"pk": ddbS("p"), "sk": ddbS(fmt.Sprint(i))})
+		}
+		return ks
+	}
+	got, err := cli.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]ddbtypes.KeysAndAttributes{"runs": {Keys: keys(5)}}})
+	if err != nil || len(got.Responses["runs"]) != 2 || len(got.UnprocessedKeys) != 0 {
+		t.Fatalf("BatchGetItem after a partial write = %d items, %d tables unprocessed, %v; want the 2 written", len(got.Responses["runs"]), len(got.UnprocessedKeys), err)
+	}
+	// The unprocessed writes, sent again, are made.
+	if out, err = cli.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: out.UnprocessedItems}); err != nil || len(out.UnprocessedItems) != 0 {
+		t.Fatalf("BatchWriteItem of the unprocessed items = %v, %v", out, err)
+	}
+	sim.LeaveUnprocessed(2)
+	got, err = cli.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]ddbtypes.KeysAndAttributes{"runs": {Keys: keys(5), ConsistentRead: aws.Bool(true)}}})
+	if err != nil || len(got.Responses["runs"]) != 3 || len(got.UnprocessedKeys["runs"].Keys) != 2 {
+		t.Fatalf("BatchGetItem leaving 2 = %d items, %v unprocessed, %v", len(got.Responses["runs"]), got.UnprocessedKeys, err)
+	}
+	again, err := cli.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: got.UnprocessedKeys})
+	if err != nil || len(again.Responses["runs"]) != 2 {
+		t.Fatalf("BatchGetItem of the unprocessed keys = %v, %v; want 2 items", again, err)
+	}
+}

@@ -101,14 +101,15 @@ func checkTimes(op, id string, fields ...any) error {
 	return nil
 }
 
-// PrepareEvent validates e for RecordEvent, sets a zero Received to now, caps
-// Raw (see CapRaw), sets Size if it is zero and converts times to UTC.
+// PrepareEvent validates e for RecordEvent, sets a zero Received to now and
+// an empty Key to a new one (NewID of Received), caps Raw (see CapRaw), sets
+// Size if it is zero and converts times to UTC.
 func PrepareEvent(e *EventRecord, now time.Time) error {
 	const op = "record event"
 	if e.ID == "" {
 		return invalid(op, "", "empty ID")
 	}
-	if err := checkIdents(op, "", "ID", e.ID); err != nil {
+	if err := checkIdents(op, "", "ID", e.ID, "Key", e.Key); err != nil {
 		return err
 	}
 	if !e.Status.Valid() {
@@ -127,6 +128,9 @@ func PrepareEvent(e *EventRecord, now time.Time) error {
 		return err
 	}
 	e.Received = e.Received.UTC()
+	if e.Key == "" {
+		e.Key = NewID(e.Received)
+	}
 	if e.Size < len(e.Raw) {
 		e.Size = len(e.Raw)
 	}
@@ -185,7 +189,7 @@ func PrepareRunUpdate(r *Run, now time.Time) error {
 
 func checkRun(op, id string, r *Run) error {
 	if err := checkIdents(op, id, "ID", r.ID, "Key", r.Key, "PlaybookID", r.PlaybookID,
-		"EventID", r.EventID, "LeaseOwner", r.LeaseOwner); err != nil {
+		"EventID", r.EventID, "EventKey", r.EventKey, "LeaseOwner", r.LeaseOwner); err != nil {
 		return err
 	}
 	if r.Mode != "" && !r.Mode.Valid() {
@@ -216,6 +220,15 @@ func CheckID(op, id string) error {
 		return invalid(op, "", "empty run ID")
 	}
 	return checkIdents(op, "", "run ID", id)
+}
+
+// CheckEventKey validates the key argument of GetEvent.
+func CheckEventKey(key string) error {
+	const op = "get event"
+	if key == "" {
+		return invalid(op, "", "empty event key")
+	}
+	return checkIdents(op, "", "event key", key)
 }
 
 // CheckLease validates the arguments of Claim.
@@ -313,4 +326,43 @@ func PrepareAudit(a *AuditEntry, now time.Time) error {
 // CheckFilterTimes validates the time bounds of a filter for operation op.
 func CheckFilterTimes(op string, a, b time.Time) error {
 	return checkTimes(op, "", "filter start", a, "filter end", b)
+}
+
+// PrepareBatch validates every record of b for Apply and fills in its
+// defaults, as the single operations do: PrepareEvent, PrepareNewRun,
+// PrepareRunUpdate, PrepareStep and PrepareAudit. The error of an invalid
+// record names its place in the batch, such as Steps[2].
+func PrepareBatch(b *Batch, now time.Time) error {
+	if b == nil {
+		return invalid("apply", "", "nil batch")
+	}
+	at := func(field string, i int, err error) error {
+		return fmt.Errorf("%w (batch %s[%d])", err, field, i)
+	}
+	for i := range b.Events {
+		if err := PrepareEvent(&b.Events[i], now); err != nil {
+			return at("Events", i, err)
+		}
+	}
+	for i, r := range b.Create {
+		if err := PrepareNewRun(r, now); err != nil {
+			return at("Create", i, err)
+		}
+	}
+	for i, r := range b.Update {
+		if err := PrepareRunUpdate(r, now); err != nil {
+			return at("Update", i, err)
+		}
+	}
+	for i := range b.Steps {
+		if err := PrepareStep(&b.Steps[i]); err != nil {
+			return at("Steps", i, err)
+		}
+	}
+	for i := range b.Audit {
+		if err := PrepareAudit(&b.Audit[i], now); err != nil {
+			return at("Audit", i, err)
+		}
+	}
+	return nil
 }

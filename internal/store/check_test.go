@@ -151,3 +151,47 @@ func TestStatuses(t *testing.T) {
 		}
 	}
 }
+
+func TestPrepareBatch(t *testing.T) {
+	now := time.Date(2026, 11, 24, 4, 0, 0, 0, time.UTC)
+	b := &Batch{
+		Events: []EventRecord{{ID: "e", Status: EventMatched}, {Key: "mine", ID: "e", Status: EventMatched}},
+		Create: []*Run{{Key: "k", PlaybookID: "p"}},
+		Audit:  []AuditEntry{{Kind: AuditMatched}},
+	}
+	if err := PrepareBatch(b, now); err != nil {
+		t.Fatalf("PrepareBatch: %v", err)
+	}
+	if len(b.Events[0].Key) != 26 || b.Events[1].Key != "mine" || !b.Events[0].Received.Equal(now) {
+		t.Errorf("events after PrepareBatch: %+v", b.Events)
+	}
+	if r := b.Create[0]; r.ID == "" || r.Version != 1 || r.Status != RunPending {
+		t.Errorf("run after PrepareBatch: %+v", r)
+	}
+	if !b.Audit[0].Time.Equal(now) {
+		t.Errorf("audit time %v, want %v", b.Audit[0].Time, now)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		b     *Batch
+		where string
+	}{
+		{"nil", nil, "nil batch"},
+		{"event", &Batch{Events: []EventRecord{{ID: "e", Status: EventMatched}, {ID: "e", Status: "lost"}}}, "Events[1]"},
+		{"event key", &Batch{Events: []EventRecord{{Key: "\xff", ID: "e", Status: EventMatched}}}, "Events[0]"},
+		{"create", &Batch{Create: []*Run{{Key: "k", PlaybookID: "p"}, nil}}, "Create[1]"},
+		{"update", &Batch{Update: []*Run{{Key: "k", PlaybookID: "p", Status: RunPending}}}, "Update[0]"},
+		{"event key of a run", &Batch{Create: []*Run{{Key: "k", PlaybookID: "p", EventKey: "\xff"}}}, "EventKey"},
+		{"step", &Batch{Steps: []StepRecord{{RunID: "r", Status: StepPlanned}, {RunID: "r", Index: -1, Status: StepPlanned}}}, "Steps[1]"},
+		{"audit", &Batch{Audit: []AuditEntry{{}}}, "Audit[0]"},
+	} {
+		err := PrepareBatch(tc.b, now)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.where) {
+			t.Errorf("%s: PrepareBatch = %v, want ErrInvalid naming %s", tc.name, err, tc.where)
+		}
+	}
+	if !(*Batch)(nil).Empty() || !(&Batch{}).Empty() || (&Batch{Audit: []AuditEntry{{}}}).Empty() {
+		t.Error("Empty is wrong")
+	}
+}

@@ -8,7 +8,9 @@
 //
 // The interface is shaped so that a key-value store with conditional writes
 // can implement it: no operation needs a transaction spanning more than one
-// record kind. Runs are protected by optimistic versioning (UpdateRun succeeds
+// record kind. Apply writes a Batch of records of every kind with one call,
+// atomically where the backend has transactions and in order otherwise (see
+// Atomic). Runs are protected by optimistic versioning (UpdateRun succeeds
 // only if the caller holds the current Version) and by leases (Claim), and the
 // idempotency key of a run is unique, which is how a redelivered event is
 // recognized as a duplicate.
@@ -69,6 +71,9 @@ type Store interface {
 	RecordEvent(ctx context.Context, e EventRecord) error
 	// ListEvents returns the recorded events that pass f, newest first.
 	ListEvents(ctx context.Context, f EventFilter) ([]EventRecord, error)
+	// GetEvent returns the event recorded under key (EventRecord.Key), or
+	// ErrNotFound.
+	GetEvent(ctx context.Context, key string) (*EventRecord, error)
 
 	// CreateRun stores r unless a run with the same Key exists. If it is
 	// new, CreateRun fills in the defaults (ID, Status pending, Created and
@@ -89,7 +94,10 @@ type Store interface {
 	// Claim takes the lease on a run for owner until the given time, if
 	// the lease is free, expired at now, or already held by owner. It
 	// increments the run's Version and returns the updated run. A lease
-	// held by another owner gives ErrConflict.
+	// held by another owner gives ErrConflict. Callers make owner unique
+	// per execution (not per process), so that one process never runs a
+	// run twice at once; a lease is renewed by UpdateRun with a later
+	// LeaseUntil.
 	Claim(ctx context.Context, id, owner string, now, until time.Time) (*Run, error)
 	// Release gives up owner's lease on a run and increments its Version.
 	// It returns ErrConflict if owner does not hold the lease.
@@ -115,6 +123,21 @@ type Store interface {
 	// with a Limit, the oldest Limit entries.
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 
+	// Apply makes every write of b, in the order Batch documents, and
+	// reports the outcome of each creation in b.Created. It is how the
+	// engine writes what one event or one step produced with one commit.
+	// A backend that has transactions applies a batch atomically: on error
+	// nothing of it is written. One without them applies the writes in
+	// order and stops at the first error, leaving the earlier ones written;
+	// every write is idempotent or conditional, so applying the batch
+	// again is safe (its audit entries are appended again). The errors are
+	// those of the single operations (ErrConflict for a stale run Version,
+	// ErrInvalid, ...); a batch with an invalid record is refused with
+	// ErrInvalid before anything is written, by every backend. An empty
+	// batch writes nothing; a nil one is invalid. Whether a Store is atomic
+	// is reported by its Atomic method, when it has one (see Atomic).
+	Apply(ctx context.Context, b *Batch) error
+
 	io.Closer
 }
 
@@ -139,8 +162,52 @@ func (s EventStatus) Valid() bool {
 	return false
 }
 
+// Atomic is implemented by a Store that documents whether its Apply is
+// atomic: Atomic reports whether a batch is written entirely or not at all.
+type Atomic interface {
+	Atomic() bool
+}
+
+// Batch is a group of writes for Store.Apply, applied in this order:
+// events, run creations, run updates, steps, audit entries. Each write sees
+// the ones before it: an update of a run created in the same batch finds
+// it, at Version 1. Steps and audit entries of a run created in the batch
+// name it by ID, so the caller sets that ID itself (see NewID).
+type Batch struct {
+	// Events are recorded as by RecordEvent. Apply fills in their
+	// defaults in place, an empty Key among them, so the caller learns
+	// each record's key.
+	Events []EventRecord
+	// Create are created as by CreateRun: a new run is completed in
+	// place, an existing key overwrites the run with the stored one.
+	Create []*Run
+	// Created is set by Apply: Created[i] reports whether Create[i] was
+	// new.
+	Created []bool
+	// Update are updated as by UpdateRun (optimistically, each Version
+	// incremented in place).
+	Update []*Run
+	// Steps are stored as by PutStep.
+	Steps []StepRecord
+	// Audit entries are appended as by AppendAudit (a zero Time set to
+	// the current time in place).
+	Audit []AuditEntry
+}
+
+// Empty reports whether the batch has nothing to write. A nil batch is
+// empty.
+func (b *Batch) Empty() bool {
+	return b == nil || len(b.Events) == 0 && len(b.Create) == 0 && len(b.Update) == 0 && len(b.Steps) == 0 && len(b.Audit) == 0
+}
+
 // EventRecord is one received event.
 type EventRecord struct {
+	// Key identifies this record: unique, unlike ID. RecordEvent and Apply
+	// fill in a time-ordered key (see NewID) when it is empty; a caller
+	// that needs to refer to the record in the same batch (Run.EventKey)
+	// sets it itself. Recording a Key that is already recorded replaces
+	// that record, so a batch applied twice records its events once.
+	Key string
 	// ID is the event's id, or a generated one (see NewID) for input that
 	// has none. It need not be unique: a redelivered event has the ID of
 	// the first delivery.
@@ -258,9 +325,13 @@ type Run struct {
 	Key        string
 	PlaybookID string
 	EventID    string
-	Target     Target
-	Mode       Mode
-	Status     RunStatus
+	// EventKey is the Key of the recorded event the run was started
+	// from, whose raw body the run reads when it executes; "" when the
+	// run's Input carries what it needs.
+	EventKey string
+	Target   Target
+	Mode     Mode
+	Status   RunStatus
 	// NextStep is the index of the first step not yet finished.
 	NextStep int
 	// WakeAt is when the run is next due; zero means now.

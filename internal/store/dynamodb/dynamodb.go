@@ -19,11 +19,23 @@
 //	step   RUN#<run id>          STEP#<index, 20 digits> -                        -
 //	audit  RUN#<run id>          AUDIT#<time>#<seq>     AUDIT / <time>#<seq>      -
 //	audit  AUDIT#<time>#<seq>    AUDIT  (no run ID)     AUDIT / <time>#<seq>      -
-//	event  EVENT#<event id>      <received>#<seq>       EVENTS / <received>#<seq> -
+//	event  EVK#<event key>       EVENT                  EVENTS / <received>#<seq> -
+//	evid   EVENT#<event id>      <received>#<event key> -                         -
 //
-// An identifier longer than 512 bytes appears in keys as "~sha256:" and
-// its SHA-256 in hex, to stay within DynamoDB's key size limits; listings
-// order such runs among those of the same time by that hash.
+// An event is kept under its Key, so that GetEvent reads it with one
+// GetItem and recording the same key again replaces it. The evid item finds
+// it by its ID: ListEvents with an ID queries the partition of that ID, then
+// reads the events the evid items name (BatchGetItem), passing over an evid
+// item whose key has since been recorded again with another ID or time. An
+// evid item repeats the status, source and account of its event, so that
+// ListEvents filters on them while paging. Events recorded before events
+// had keys are event items in the partition EVENT#<event id>, sorted by
+// <received>#<seq>; they are listed as they are, with no Key, and GetEvent
+// does not find them.
+//
+// An identifier or key longer than 512 bytes appears in keys as "~sha256:"
+// and its SHA-256 in hex, to stay within DynamoDB's key size limits;
+// listings order such runs among those of the same time by that hash.
 //
 // A time in a key is its Unix nanoseconds with the sign bit flipped, as 16
 // hex digits, so that keys sort as the times do; a zero wake time is
@@ -48,8 +60,16 @@
 // while its status is pending, running or waiting, and removes it
 // otherwise, so the index holds only runs that may need work.
 //
-// GetRun, Steps and the audit of one run read the base table with strongly
-// consistent reads. ListRuns, DueRuns, ListEvents and the audit trail across
+// Apply is not atomic (see Store.Apply): it writes the events (two items
+// each), then creates and updates the runs one by one, then writes the steps
+// and audit entries, stopping at the first error. Events, steps and audit
+// entries are written with BatchWriteItem, 25 items a call; the items
+// DynamoDB leaves unprocessed are written again, after a backoff that
+// starts at 25 ms and doubles, up to 8 attempts. RecordEvent is one
+// BatchWriteItem call of the event's two items.
+//
+// GetRun, GetEvent, Steps and the audit of one run read the base table with
+// strongly consistent reads. ListRuns, DueRuns, ListEvents and the audit trail across
 // runs query the indexes, which DynamoDB keeps eventually consistent: a
 // write may take a moment to show there. DueRuns is therefore only a hint
 // of what to resume: Claim works on the run item itself, and the run it
@@ -63,8 +83,9 @@
 // read capacity consumed is that of every item examined, including those
 // the filter drops. The indexes project every attribute, so each write of
 // a run, event or audit entry is written again to an index, at the same
-// size; CreateRun's transaction costs twice the write capacity of plain
-// writes. Each listing is one partition key of its index, which bounds its
+// size; an event's evid item is small (one write unit) and not indexed.
+// CreateRun's transaction costs twice the write capacity of plain writes.
+// Each listing is one partition key of its index, which bounds its
 // sustained write rate to what DynamoDB gives one partition (about 1,000
 // write units a second); beyond that, writes are throttled and retried by
 // the SDK.
@@ -79,8 +100,8 @@
 //
 // # Retention
 //
-// With Options.TTL set, events and audit entries carry the attribute "exp",
-// their expiry in Unix seconds, and CreateTable enables time to live on it.
+// With Options.TTL set, events (both items) and audit entries carry the
+// attribute "exp", their expiry in Unix seconds, and CreateTable enables time to live on it.
 // DynamoDB deletes expired items in the background, typically within days;
 // until then they are still listed. Runs, their keys and steps never
 // expire.
@@ -131,6 +152,10 @@ type Store struct {
 	// pageSize, if positive, limits the items DynamoDB examines per page of
 	// a filtered query; tests set it to make listings span many pages.
 	pageSize int32
+	// backoffBase, if positive, replaces the first wait before a batch
+	// call is made again for the items DynamoDB left unprocessed; tests
+	// shorten it.
+	backoffBase time.Duration
 }
 
 var _ store.Store = (*Store)(nil)

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/rectify-dev/rectify/internal/awssim"
 	"github.com/rectify-dev/rectify/internal/store"
@@ -496,4 +497,154 @@ func TestFaults(t *testing.T) {
 	if runs, err := plain.ListRuns(ctx, store.RunFilter{}); err != nil || len(runs) != 1 {
 		t.Errorf("ListRuns = %d runs, %v; want only the first", len(runs), err)
 	}
+}
+
+// TestApplyUnprocessed checks that Apply writes again what BatchWriteItem
+// leaves unprocessed, across calls of 25 items, and that ListEvents by ID
+// reads again what BatchGetItem leaves unread.
+func TestApplyUnprocessed(t *testing.T) {
+	ctx := context.Background()
+	sim := startSim(t)
+	s := sim.open(t, Options{})
+	s.backoffBase = time.Millisecond
+	r := &store.Run{ID: store.NewID(time.Now()), Key: "k", PlaybookID: "pb"}
+	b := &store.Batch{Create: []*store.Run{r}}
+	for i := range 20 {
+		b.Events = append(b.Events, store.EventRecord{ID: "same", Status: store.EventDuplicate, Reason: strconv.Itoa(i)})
+		b.Steps = append(b.Steps, store.StepRecord{RunID: r.ID, Index: i, Status: store.StepPlanned})
+		b.Audit = append(b.Audit, store.AuditEntry{Kind: store.AuditStep, RunID: r.ID, Message: strconv.Itoa(i)})
+	}
+	// 40 event items and 40 step and audit items: two calls each, the
+	// first writes of each left over once.
+	sim.srv.LeaveUnprocessed(30)
+	if err := s.Apply(ctx, b); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	sim.srv.LeaveUnprocessed(70)
+	evs, err := s.ListEvents(ctx, store.EventFilter{ID: "same"})
+	if err != nil || len(evs) != 20 {
+		t.Fatalf("ListEvents = %d events, %v; want 20", len(evs), err)
+	}
+	sim.srv.LeaveUnprocessed(0)
+	if steps, err := s.Steps(ctx, r.ID); err != nil || len(steps) != 20 {
+		t.Errorf("Steps = %d, %v; want 20", len(steps), err)
+	}
+	if audit, err := s.Audit(ctx, store.AuditFilter{RunID: r.ID}); err != nil || len(audit) != 20 {
+		t.Errorf("Audit = %d, %v; want 20", len(audit), err)
+	}
+
+	// DynamoDB that never gets to the items fails the batch, naming what
+	// was left; the run created before the steps stays (Apply is not
+	// atomic).
+	sim.srv.LeaveUnprocessed(1 << 20)
+	r2 := &store.Run{ID: store.NewID(time.Now()), Key: "k2", PlaybookID: "pb"}
+	b = &store.Batch{Create: []*store.Run{r2}, Steps: []store.StepRecord{{RunID: r2.ID, Status: store.StepPlanned}}}
+	err = s.Apply(ctx, b)
+	if err == nil || !strings.Contains(err.Error(), "unprocessed") {
+		t.Fatalf("Apply while every item is left unprocessed: %v, want an error saying so", err)
+	}
+	if !slices.Equal(b.Created, []bool{true}) {
+		t.Errorf("Created = %v, want [true]: the run was created before the steps failed", b.Created)
+	}
+	sim.srv.LeaveUnprocessed(0)
+}
+
+// TestEventsBeforeKeys checks that events recorded before events had keys,
+// each one item in the partition of its ID, are still listed.
+func TestEventsBeforeKeys(t *testing.T) {
+	ctx := context.Background()
+	s := startSim(t).open(t, Options{})
+	at := time.Date(2026, 11, 24, 5, 0, 0, 0, time.UTC)
+	order := timeKey(at) + sortSep + s.seq()
+	old := item{}
+	old.str(attrPK, eventPK("old"))
+	old.str(attrSK, order)
+	old.str(attrKind, kindEvent)
+	old.str(attrListPK, listEvents)
+	old.str(attrListSK, order)
+	old.str(attrID, "old")
+	old.time(attrReceived, at)
+	old.str(attrStatus, string(store.EventMatched))
+	old.bytes(attrRaw, []byte(`{"id":"old"}`))
+	old.num(attrSize, 12)
+	if err := s.put(ctx, old); err != nil {
+		t.Fatalf("PutItem: %v", err)
+	}
+	if err := s.RecordEvent(ctx, store.EventRecord{ID: "old", Received: at.Add(time.Second), Status: store.EventDuplicate}); err != nil {
+		t.Fatalf("RecordEvent: %v", err)
+	}
+	evs, err := s.ListEvents(ctx, store.EventFilter{ID: "old"})
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("ListEvents(old) = %+v, %v; want 2 events", evs, err)
+	}
+	if evs[0].Status != store.EventDuplicate || evs[0].Key == "" || evs[1].Status != store.EventMatched || evs[1].Key != "" ||
+		string(evs[1].Raw) != `{"id":"old"}` {
+		t.Errorf("ListEvents(old) = %+v; want the new event, then the old one without a key", evs)
+	}
+	if evs, err := s.ListEvents(ctx, store.EventFilter{ID: "old", Statuses: []store.EventStatus{store.EventMatched}}); err != nil || len(evs) != 1 {
+		t.Errorf("ListEvents(old, matched) = %d events, %v; want the old one", len(evs), err)
+	}
+	if evs, err := s.ListEvents(ctx, store.EventFilter{}); err != nil || len(evs) != 2 {
+		t.Errorf("ListEvents() = %d events, %v; want 2", len(evs), err)
+	}
+}
+
+// TestLongEventKey checks that a key too long for DynamoDB's keys is kept
+// and found through its hashed form.
+func TestLongEventKey(t *testing.T) {
+	ctx := context.Background()
+	s := startSim(t).open(t, Options{})
+	key := strings.Repeat("k", 3000)
+	if err := s.RecordEvent(ctx, store.EventRecord{Key: key, ID: strings.Repeat("i", 3000), Status: store.EventMatched}); err != nil {
+		t.Fatalf("RecordEvent: %v", err)
+	}
+	got, err := s.GetEvent(ctx, key)
+	if err != nil || got.Key != key {
+		t.Fatalf("GetEvent of a long key = %v, %v", got, err)
+	}
+	if _, err := s.GetEvent(ctx, key[:2999]); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetEvent of another long key: %v, want ErrNotFound", err)
+	}
+	if evs, err := s.ListEvents(ctx, store.EventFilter{ID: strings.Repeat("i", 3000)}); err != nil || len(evs) != 1 || evs[0].Key != key {
+		t.Errorf("ListEvents of a long ID = %d events, %v", len(evs), err)
+	}
+}
+
+// BenchmarkWrites runs storetest.Writes against the simulator, reporting
+// the DynamoDB calls made per event (calls/event) and the items they wrote
+// (items/event). Times and CPU include the simulator's own work, done in
+// the same process.
+func BenchmarkWrites(b *testing.B) {
+	sim := startSim(b)
+	var calls, items atomic.Int64
+	count := func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			calls.Add(1)
+			switch p := in.Parameters.(type) {
+			case *ddb.BatchWriteItemInput:
+				for _, reqs := range p.RequestItems {
+					items.Add(int64(len(reqs)))
+				}
+			case *ddb.TransactWriteItemsInput:
+				items.Add(int64(len(p.TransactItems)))
+			case *ddb.PutItemInput, *ddb.UpdateItemInput:
+				items.Add(1)
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.Before)
+	}
+	storetest.Writes(b, storetest.Bench{
+		Open: func(b *testing.B) store.Store {
+			s := sim.open(b, Options{ClientOptions: []func(*ddb.Options){func(o *ddb.Options) {
+				o.APIOptions = append(o.APIOptions, count)
+			}}})
+			calls.Store(0)
+			items.Store(0)
+			return s
+		},
+		Report: func(b *testing.B, _ store.Store) {
+			b.ReportMetric(float64(calls.Load())/float64(b.N), "calls/event")
+			b.ReportMetric(float64(items.Load())/float64(b.N), "items/event")
+		},
+	})
 }

@@ -30,6 +30,7 @@ const (
 	attrRunID      = "run"
 	attrPlaybook   = "pb"
 	attrEvent      = "ev"
+	attrEventKey   = "evk"
 	attrAccount    = "acct"
 	attrRegion     = "rgn"
 	attrResType    = "rtype"
@@ -79,6 +80,8 @@ const (
 	prefixRun    = "RUN#"
 	prefixKey    = "KEY#"
 	prefixEvent  = "EVENT#"
+	prefixEvKey  = "EVK#"
+	skEvent      = "EVENT"
 	prefixAudit  = "AUDIT#"
 	prefixStep   = "STEP#"
 	listRuns     = "RUNS"
@@ -90,6 +93,7 @@ const (
 	kindStep     = "step"
 	kindAudit    = "audit"
 	kindEvent    = "event"
+	kindEventID  = "evid"
 	sortSep      = "#"
 	sortAfterSep = "$" // the byte after sortSep: a bound above every key with a given prefix
 )
@@ -128,6 +132,9 @@ func idKey(id string) string {
 func runPK(id string) string { return prefixRun + idKey(id) }
 
 func eventPK(id string) string { return prefixEvent + idKey(id) }
+
+// eventKeyPK is the partition key of the event recorded under key.
+func eventKeyPK(key string) string { return prefixEvKey + idKey(key) }
 
 // keyPK is the partition key of the item that reserves an idempotency key.
 // The key is hashed so that a key of any length fits DynamoDB's 2048-byte
@@ -289,7 +296,7 @@ func (r *reader) strs(name string) []string {
 var runMutable = []string{
 	attrPlaybook, attrEvent, attrAccount, attrRegion, attrResType, attrResID, attrARN, attrFinding,
 	attrProduct, attrMode, attrStatus, attrNextStep, attrWakeAt, attrAttempts, attrError, attrInput,
-	attrNotified, attrUpdated, attrLeaseOwner, attrLeaseUntil, attrDuePK, attrDueSK,
+	attrNotified, attrUpdated, attrLeaseOwner, attrLeaseUntil, attrDuePK, attrDueSK, attrEventKey,
 }
 
 // runItem encodes r as its item. A resumable run carries the due index's
@@ -313,6 +320,7 @@ func runItem(r *store.Run) item {
 	it.str(attrKey, r.Key)
 	it.str(attrPlaybook, r.PlaybookID)
 	it.str(attrEvent, r.EventID)
+	it.str(attrEventKey, r.EventKey)
 	t := &r.Target
 	it.str(attrAccount, t.Account)
 	it.str(attrRegion, t.Region)
@@ -344,6 +352,7 @@ func decodeRun(m map[string]types.AttributeValue) (*store.Run, error) {
 		Key:        d.str(attrKey),
 		PlaybookID: d.str(attrPlaybook),
 		EventID:    d.str(attrEvent),
+		EventKey:   d.str(attrEventKey),
 		Target: store.Target{
 			Account:      d.str(attrAccount),
 			Region:       d.str(attrRegion),
@@ -458,16 +467,17 @@ func decodeAudit(m map[string]types.AttributeValue) (store.AuditEntry, error) {
 }
 
 // eventItem encodes e, whose order among events received at the same time
-// is seq. Events with one ID share a partition; every event is also in the
+// is seq. The item's key is the event's Key; every event is also in the
 // list index's event partition.
 func eventItem(e *store.EventRecord, seq string) item {
 	order := timeKey(e.Received) + sortSep + seq
 	it := item{}
-	it.str(attrPK, eventPK(e.ID))
-	it.str(attrSK, order)
+	it.str(attrPK, eventKeyPK(e.Key))
+	it.str(attrSK, skEvent)
 	it.str(attrKind, kindEvent)
 	it.str(attrListPK, listEvents)
 	it.str(attrListSK, order)
+	it.str(attrKey, e.Key)
 	it.str(attrID, e.ID)
 	it.time(attrReceived, e.Received)
 	it.str(attrSource, e.Source)
@@ -483,9 +493,27 @@ func eventItem(e *store.EventRecord, seq string) item {
 	return it
 }
 
+// eventIDItem encodes the entry that finds e by its ID: in the partition
+// of the events with that ID, sorted by the time received, it names e's
+// Key and repeats the attributes ListEvents filters on. It is written
+// again, with the same key, when e is recorded again.
+func eventIDItem(e *store.EventRecord) item {
+	it := item{}
+	it.str(attrPK, eventPK(e.ID))
+	it.str(attrSK, timeKey(e.Received)+sortSep+idKey(e.Key))
+	it.str(attrKind, kindEventID)
+	it.str(attrKey, e.Key)
+	it.time(attrReceived, e.Received)
+	it.str(attrSource, e.Source)
+	it.str(attrAccount, e.Account)
+	it.str(attrStatus, string(e.Status))
+	return it
+}
+
 func decodeEvent(m map[string]types.AttributeValue) (store.EventRecord, error) {
 	d := reader{it: m}
 	e := store.EventRecord{
+		Key:        d.str(attrKey),
 		ID:         d.str(attrID),
 		Received:   d.time(attrReceived),
 		Source:     d.str(attrSource),

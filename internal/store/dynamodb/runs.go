@@ -20,10 +20,15 @@ const createAttempts = 5
 
 // CreateRun implements store.Store.
 func (s *Store) CreateRun(ctx context.Context, r *store.Run) (bool, error) {
-	const op = "create run"
 	if err := store.PrepareNewRun(r, s.now()); err != nil {
 		return false, err
 	}
+	return s.createRun(ctx, r)
+}
+
+// createRun creates the prepared run r, as CreateRun does.
+func (s *Store) createRun(ctx context.Context, r *store.Run) (bool, error) {
+	const op = "create run"
 	run := runItem(r)
 	if err := checkSize(op, r.Key, run); err != nil {
 		return false, err
@@ -151,10 +156,15 @@ func (s *Store) getRun(ctx context.Context, id string) (*store.Run, error) {
 
 // UpdateRun implements store.Store.
 func (s *Store) UpdateRun(ctx context.Context, r *store.Run) error {
-	const op = "update run"
 	if err := store.PrepareRunUpdate(r, s.now()); err != nil {
 		return err
 	}
+	return s.updateRun(ctx, r)
+}
+
+// updateRun writes the prepared run r, as UpdateRun does.
+func (s *Store) updateRun(ctx context.Context, r *store.Run) error {
+	const op = "update run"
 	it := runItem(r)
 	if err := checkSize(op, r.ID, it); err != nil {
 		return err

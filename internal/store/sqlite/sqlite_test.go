@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -217,6 +219,116 @@ func BenchmarkRunStep(b *testing.B) {
 	})
 }
 
+// BenchmarkWrites runs storetest.Writes on a file database, reporting the
+// bytes per event from the database file's size after a checkpoint, and
+// the requests committed together (req/commit).
+func BenchmarkWrites(b *testing.B) {
+	storetest.Writes(b, storetest.Bench{
+		Open:   func(b *testing.B) store.Store { return openT(b, filepath.Join(b.TempDir(), "bench.db")) },
+		Size:   fileSize,
+		Report: reportGroups,
+	})
+}
+
+// reportGroups reports how many requests a commit of s held on average.
+func reportGroups(b *testing.B, st store.Store) {
+	s := st.(*Store)
+	if c := s.w.commits.Load(); c > 0 {
+		b.ReportMetric(float64(s.w.requests.Load())/float64(c), "req/commit")
+	}
+}
+
+// fileSize checkpoints the write-ahead log of a file Store into its
+// database and returns the database file's size.
+func fileSize(st store.Store) (int64, error) {
+	s := st.(*Store)
+	for {
+		var busy, log, done int
+		if err := s.db.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &log, &done); err != nil {
+			return 0, err
+		}
+		if busy == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
 func BenchmarkRunStepMemory(b *testing.B) {
 	storetest.Benchmark(b, func(b *testing.B) store.Store { return openT(b, Memory) })
+}
+
+// BenchmarkWAL writes b.N matched events (storetest.MatchedBatch) from 8
+// clients, each event as one Apply, into a file database, and reports the
+// largest the write-ahead log grew (wal-max-MB, sampled after every
+// event), the database's bytes per event besides the raw body (B/event)
+// and the process's peak resident memory (peak-RSS-MB). It fails if the
+// log passed 64 MB. Run it for the 100,000 events of the WAL bound:
+//
+//	go test -run XXX -bench BenchmarkWAL -benchtime 100000x ./internal/store/sqlite/
+func BenchmarkWAL(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "wal.db")
+	s := openT(b, path)
+	size0, err := fileSize(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const clients = 8
+	var (
+		next   atomic.Int64
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		maxWAL int64
+		werr   error
+	)
+	b.ResetTimer()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var most int64
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= b.N {
+					break
+				}
+				if err := s.Apply(ctx, storetest.MatchedBatch(i, time.Now())); err != nil {
+					mu.Lock()
+					werr = err
+					mu.Unlock()
+					break
+				}
+				if fi, err := os.Stat(path + "-wal"); err == nil {
+					most = max(most, fi.Size())
+				}
+			}
+			mu.Lock()
+			maxWAL = max(maxWAL, most)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	if werr != nil {
+		b.Fatal(werr)
+	}
+	size, err := fileSize(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := len(storetest.MatchedBatch(0, time.Now()).Events[0].Raw)
+	b.ReportMetric(float64(maxWAL)/1e6, "wal-max-MB")
+	b.ReportMetric(float64(size-size0-int64(b.N*raw))/float64(b.N), "B/event")
+	if rss := peakRSS(); rss > 0 {
+		b.ReportMetric(float64(rss)/1e6, "peak-RSS-MB")
+	}
+	if maxWAL > 64<<20 {
+		b.Errorf("the write-ahead log grew to %d bytes, past 64 MiB", maxWAL)
+	}
 }

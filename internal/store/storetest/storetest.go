@@ -46,12 +46,23 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListRuns", testListRuns},
 		{"Steps", testSteps},
 		{"Audit", testAudit},
+		{"AuditOfRuns", testAuditOfRuns},
 		{"Events", testEvents},
 		{"EventTruncation", testEventTruncation},
 		{"TimesUTC", testTimesUTC},
 		{"FreeText", testFreeText},
 		{"NotFound", testNotFound},
 		{"InvalidInput", testInvalid},
+		{"GetEvent", testGetEvent},
+		{"EventKeys", testEventKeys},
+		{"RunEventKey", testRunEventKey},
+		{"LeaseOwners", testLeaseOwners},
+		{"Apply", testApply},
+		{"ApplyStale", testApplyStale},
+		{"ApplyAgain", testApplyAgain},
+		{"ApplyEmpty", testApplyEmpty},
+		{"ApplyInvalid", testApplyInvalid},
+		{"ApplyConcurrent", testApplyConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,6 +78,7 @@ func newRun(key string, created time.Time) *store.Run {
 		Key:        key,
 		PlaybookID: "pb-" + key,
 		EventID:    "ev-" + key,
+		EventKey:   "evk-" + key,
 		Target: store.Target{
 			Account:      "111122223333",
 			Region:       "eu-west-1",
