@@ -305,18 +305,14 @@ type policyStatement struct {
 }
 
 // restrictingKeys are the condition keys (in lower case) that, compared
-// with fixed values, limit an Allow statement to known parties: source
-// networks, VPCs and VPC endpoints, source accounts, ARNs and
-// organizations, principal accounts, ARNs, organizations and services,
-// access points, user IDs, and a fixed KMS key for uploads.
+// with fixed values, keep S3 from counting an Allow statement for
+// everyone as public. They are the keys AWS documents (the S3 API
+// reference, PublicAccessBlockConfiguration, and the S3 User Guide, "The
+// meaning of public"), no more.
 var restrictingKeys = map[string]bool{
-	"aws:sourceip": true, "aws:sourcevpc": true, "aws:sourcevpce": true,
-	"aws:sourcearn": true, "aws:sourceaccount": true, "aws:sourceowner": true,
-	"aws:sourceorgid": true, "aws:sourceorgpaths": true,
-	"aws:principalorgid": true, "aws:principalorgpaths": true, "aws:principalaccount": true,
-	"aws:principalarn": true, "aws:principalservicename": true, "aws:userid": true,
-	"s3:dataaccesspointaccount": true, "s3:dataaccesspointarn": true,
-	"s3:x-amz-server-side-encryption-aws-kms-key-id": true,
+	"aws:sourceip": true, "aws:sourcearn": true, "aws:sourcevpc": true, "aws:sourcevpce": true,
+	"aws:sourceowner": true, "aws:sourceaccount": true, "s3:x-amz-server-side-encryption-aws-kms-key-id": true,
+	"aws:userid": true, "aws:principalorgid": true, "s3:dataaccesspointarn": true, "s3:dataaccesspointaccount": true,
 }
 
 // restrictingOperators are the condition operators (in lower case) that
@@ -327,26 +323,28 @@ var restrictingOperators = map[string]bool{
 }
 
 // PublicStatement reports whether a bucket policy statement grants access
-// to everyone, and returns its Sid. A statement is public when its Effect
-// is Allow, it names everyone (Principal "*", or "*" among the
-// Principal's AWS principals, or any NotPrincipal), and none of its
-// conditions restricts it.
+// to everyone, as S3 decides it, and returns its Sid. A statement is
+// public when its Effect is Allow, it names everyone (Principal "*", or
+// "*" among the Principal's AWS principals, or any NotPrincipal), and none
+// of its conditions restricts it.
 //
-// A condition restricts a statement when its key is one of aws:SourceIp,
-// aws:SourceVpc, aws:SourceVpce, aws:SourceArn, aws:SourceAccount,
-// aws:SourceOwner, aws:SourceOrgID, aws:SourceOrgPaths,
-// aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:PrincipalAccount,
-// aws:PrincipalArn, aws:PrincipalServiceName, aws:userid,
-// s3:DataAccessPointAccount, s3:DataAccessPointArn or
-// s3:x-amz-server-side-encryption-aws-kms-key-id; its operator is
-// StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike or
-// IpAddress, possibly with ForAnyValue: in front, but not ForAllValues:
-// and not ...IfExists, both of which admit a request without the key; and
-// every value is fixed: not empty, without the wildcards * and ?, and, for
-// aws:SourceIp, not a /0 range. Negated operators (StringNotEquals,
-// NotIpAddress, ...) never restrict: they admit everyone else. A policy
-// that names other accounts, roles or services as principals is not
-// public.
+// A condition restricts a statement when its key is one AWS documents as
+// making a policy non-public: aws:SourceIp (a set of CIDR blocks, none of
+// them /0), aws:SourceArn, aws:SourceVpc, aws:SourceVpce,
+// aws:SourceOwner, aws:SourceAccount,
+// s3:x-amz-server-side-encryption-aws-kms-key-id, aws:userid (outside the
+// pattern "AROLEID:*"), aws:PrincipalOrgID, s3:DataAccessPointArn (whose
+// access point name alone may be a wildcard) and
+// s3:DataAccessPointAccount; its operator is StringEquals,
+// StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike or, for
+// aws:SourceIp only, IpAddress, possibly with ForAnyValue: in front, but
+// not ForAllValues: and not ...IfExists, both of which admit a request
+// without the key; and every value is fixed: not empty, without the
+// wildcards * and ? and without a policy variable. Negated operators
+// (StringNotEquals, NotIpAddress, ...) never restrict: they admit
+// everyone else. Other keys, such as aws:PrincipalAccount, do not make a
+// statement non-public. A statement that names other accounts, roles or
+// services as principals is not public.
 func PublicStatement(raw []byte) (public bool, sid string, err error) {
 	var st policyStatement
 	if err := json.Unmarshal(raw, &st); err != nil {
@@ -455,18 +453,40 @@ func conditionRestricts(op, key string, vals []string) bool {
 	if !restrictingOperators[op] || !restrictingKeys[key] || len(vals) == 0 {
 		return false
 	}
+	if (key == "aws:sourceip") != (op == "ipaddress") {
+		return false
+	}
 	for _, v := range vals {
-		v = strings.TrimSpace(v)
-		if v == "" || strings.ContainsAny(v, "*?") {
+		if !fixedValue(key, strings.TrimSpace(v)) {
 			return false
-		}
-		if key == "aws:sourceip" {
-			if p, err := netip.ParsePrefix(v); err == nil && p.Bits() == 0 {
-				return false
-			}
 		}
 	}
 	return true
+}
+
+// fixedValue reports whether v is a fixed value of the condition key key
+// (in lower case).
+func fixedValue(key, v string) bool {
+	if v == "" || strings.Contains(v, "${") {
+		return false
+	}
+	switch key {
+	case "aws:sourceip":
+		if p, err := netip.ParsePrefix(v); err == nil {
+			return p.Bits() > 0
+		}
+		_, err := netip.ParseAddr(v)
+		return err == nil
+	case "s3:dataaccesspointarn":
+		// arn:PARTITION:s3:REGION:ACCOUNT:accesspoint/NAME; NAME alone may
+		// hold wildcards.
+		f := strings.SplitN(v, ":", 6)
+		if len(f) != 6 || !strings.HasPrefix(f[5], "accesspoint/") || strings.ContainsAny(strings.Join(f[:5], ":"), "*?") {
+			return false
+		}
+		return accountIDRE.MatchString(f[4])
+	}
+	return !strings.ContainsAny(v, "*?")
 }
 
 // ACLs.

@@ -115,8 +115,13 @@ func (w *world) bucket() string {
 	return "exports"
 }
 
+// publicACL enables the bucket's ACLs, as an owner of a bucket made
+// before April 2023 would have them, and makes its ACL public-read.
 func (w *world) publicACL(bucket string) {
-	_, err := w.s3.PutBucketAcl(w.ctx, &s3.PutBucketAclInput{Bucket: aws.String(bucket), ACL: s3types.BucketCannedACLPublicRead})
+	_, err := w.s3.PutBucketOwnershipControls(w.ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(bucket), OwnershipControls: &s3types.OwnershipControls{
+		Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipObjectWriter}}}})
+	w.must(err)
+	_, err = w.s3.PutBucketAcl(w.ctx, &s3.PutBucketAclInput{Bucket: aws.String(bucket), ACL: s3types.BucketCannedACLPublicRead})
 	w.must(err)
 }
 

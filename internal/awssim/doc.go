@@ -104,9 +104,19 @@
 // virtual-hosted style, and its HTTP client must send bucket.localhost to
 // the Server (Server.HTTPClient dials the Server for every host).
 //
-// New buckets have all four Block Public Access settings on and SSE-S3
-// default encryption, as in AWS; a public policy or ACL is refused with
-// AccessDenied while the bucket's or the account's block forbids it.
+// New buckets have all four Block Public Access settings on, ACLs
+// disabled (Object Ownership BucketOwnerEnforced) and SSE-S3 default
+// encryption, as in AWS since April 2023; an ACL that grants anyone but
+// the owner is refused with AccessControlListNotSupported while ACLs are
+// disabled, and a public policy or ACL with AccessDenied while the
+// bucket's or the account's block forbids it. Whether a policy is public
+// follows AWS's documented rule (PolicyIsPublic). Buckets also keep
+// lifecycle rules, event notifications (whose SNS and SQS destinations
+// must exist and let S3 send to them, unless validation is skipped),
+// server access logging (to a bucket of the same account and region that
+// lets the logging service write), replication and Object Lock (both
+// needing versioning), with S3's error codes; the expected bucket owner
+// of a request is checked.
 //
 // The S3 Control client puts the account ID in front of the endpoint's
 // host (123456789012.127.0.0.1:4566), a name that does not resolve. The

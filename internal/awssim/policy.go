@@ -17,14 +17,17 @@ type policyDoc struct {
 }
 
 type statement struct {
-	Sid         string                           `json:"Sid"`
-	Effect      string                           `json:"Effect"`
-	Principal   *principalSpec                   `json:"Principal"`
-	Action      stringList                       `json:"Action"`
-	NotAction   stringList                       `json:"NotAction"`
-	Resource    stringList                       `json:"Resource"`
-	NotResource stringList                       `json:"NotResource"`
-	Condition   map[string]map[string]stringList `json:"Condition"`
+	Sid       string         `json:"Sid"`
+	Effect    string         `json:"Effect"`
+	Principal *principalSpec `json:"Principal"`
+	// NotPrincipal is kept for resource policies; identity policies and
+	// trust policies refuse it.
+	NotPrincipal *principalSpec                   `json:"NotPrincipal"`
+	Action       stringList                       `json:"Action"`
+	NotAction    stringList                       `json:"NotAction"`
+	Resource     stringList                       `json:"Resource"`
+	NotResource  stringList                       `json:"NotResource"`
+	Condition    map[string]map[string]stringList `json:"Condition"`
 }
 
 // stringList is a JSON string or array of strings. Booleans and numbers,

@@ -67,6 +67,24 @@ func renamedAction(service, op string) (string, bool) {
 			return "PutEncryptionConfiguration", true
 		case "DeleteBucketTagging":
 			return "PutBucketTagging", true
+		case "GetBucketLifecycleConfiguration":
+			return "GetLifecycleConfiguration", true
+		case "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle":
+			return "PutLifecycleConfiguration", true
+		case "GetBucketNotificationConfiguration":
+			return "GetBucketNotification", true
+		case "PutBucketNotificationConfiguration":
+			return "PutBucketNotification", true
+		case "GetBucketReplication":
+			return "GetReplicationConfiguration", true
+		case "PutBucketReplication", "DeleteBucketReplication":
+			return "PutReplicationConfiguration", true
+		case "GetObjectLockConfiguration":
+			return "GetBucketObjectLockConfiguration", true
+		case "PutObjectLockConfiguration":
+			return "PutBucketObjectLockConfiguration", true
+		case "DeleteBucketOwnershipControls":
+			return "PutBucketOwnershipControls", true
 		}
 	case "s3control":
 		if op == "DeleteAccountPublicAccessBlock" {

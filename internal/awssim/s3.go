@@ -21,8 +21,9 @@ import (
 )
 
 // S3: buckets (global names owned by an account, each in a region), bucket
-// policy and policy status, ACLs, bucket-level Block Public Access, default
-// encryption, versioning, tagging, and small objects. Requests are accepted
+// policy and policy status, ACLs and Object Ownership, bucket-level Block
+// Public Access, default encryption, versioning, tagging, the
+// configurations of s3_config.go, and small objects. Requests are accepted
 // path-style (http://host/bucket/key) and virtual-hosted-style
 // (http://bucket.localhost:port/key).
 
@@ -57,6 +58,7 @@ type s3Bucket struct {
 	MFADelete             string
 	Tags                  []s3Tag
 	Objects               map[string]*s3Object
+	s3BucketConfig
 }
 
 type s3Object struct {
@@ -115,6 +117,12 @@ func newS3(s *Server) (*s3Service, *serviceDef) {
 			"PutBucketVersioning", "GetBucketVersioning",
 			"PutBucketTagging", "GetBucketTagging", "DeleteBucketTagging",
 			"PutObject", "GetObject", "HeadObject", "DeleteObject", "ListObjectsV2",
+			"PutBucketOwnershipControls", "GetBucketOwnershipControls", "DeleteBucketOwnershipControls",
+			"PutBucketLifecycleConfiguration", "GetBucketLifecycleConfiguration", "DeleteBucketLifecycle",
+			"PutBucketNotificationConfiguration", "GetBucketNotificationConfiguration",
+			"PutBucketLogging", "GetBucketLogging",
+			"PutBucketReplication", "GetBucketReplication", "DeleteBucketReplication",
+			"PutObjectLockConfiguration", "GetObjectLockConfiguration",
 		},
 	}
 	return svc, def
@@ -226,6 +234,12 @@ func (svc *s3Service) route(c *call) (string, restHandler) {
 		{"versioning", "PutBucketVersioning", "GetBucketVersioning", ""},
 		{"tagging", "PutBucketTagging", "GetBucketTagging", "DeleteBucketTagging"},
 		{"location", "", "GetBucketLocation", ""},
+		{"ownershipControls", "PutBucketOwnershipControls", "GetBucketOwnershipControls", "DeleteBucketOwnershipControls"},
+		{"lifecycle", "PutBucketLifecycleConfiguration", "GetBucketLifecycleConfiguration", "DeleteBucketLifecycle"},
+		{"notification", "PutBucketNotificationConfiguration", "GetBucketNotificationConfiguration", ""},
+		{"logging", "PutBucketLogging", "GetBucketLogging", ""},
+		{"replication", "PutBucketReplication", "GetBucketReplication", "DeleteBucketReplication"},
+		{"object-lock", "PutObjectLockConfiguration", "GetObjectLockConfiguration", ""},
 	}
 	handlers := map[string]restHandler{
 		"GetBucketPolicyStatus": svc.getBucketPolicyStatus,
@@ -235,7 +249,16 @@ func (svc *s3Service) route(c *call) (string, restHandler) {
 		"PutBucketEncryption": svc.putBucketEncryption, "GetBucketEncryption": svc.getBucketEncryption, "DeleteBucketEncryption": svc.deleteBucketEncryption,
 		"PutBucketVersioning": svc.putBucketVersioning, "GetBucketVersioning": svc.getBucketVersioning,
 		"PutBucketTagging": svc.putBucketTagging, "GetBucketTagging": svc.getBucketTagging, "DeleteBucketTagging": svc.deleteBucketTagging,
-		"GetBucketLocation": svc.getBucketLocation,
+		"GetBucketLocation":          svc.getBucketLocation,
+		"PutBucketOwnershipControls": svc.putBucketOwnershipControls, "GetBucketOwnershipControls": svc.getBucketOwnershipControls,
+		"DeleteBucketOwnershipControls":   svc.deleteBucketOwnershipControls,
+		"PutBucketLifecycleConfiguration": svc.putBucketLifecycle, "GetBucketLifecycleConfiguration": svc.getBucketLifecycle,
+		"DeleteBucketLifecycle":              svc.deleteBucketLifecycle,
+		"PutBucketNotificationConfiguration": svc.putBucketNotification, "GetBucketNotificationConfiguration": svc.getBucketNotification,
+		"PutBucketLogging": svc.putBucketLogging, "GetBucketLogging": svc.getBucketLogging,
+		"PutBucketReplication": svc.putBucketReplication, "GetBucketReplication": svc.getBucketReplication,
+		"DeleteBucketReplication":    svc.deleteBucketReplication,
+		"PutObjectLockConfiguration": svc.putObjectLockConfiguration, "GetObjectLockConfiguration": svc.getObjectLockConfiguration,
 	}
 	for _, sb := range subs {
 		if !has(sb.q) {
@@ -309,6 +332,9 @@ func (svc *s3Service) bucket(c *call) (*s3Bucket, error) {
 		return nil, errNoSuchBucket(name)
 	}
 	if b.Account != c.Account() {
+		return nil, errAccessDenied("Access Denied")
+	}
+	if owner := c.r.Header.Get("X-Amz-Expected-Bucket-Owner"); owner != "" && owner != b.Account {
 		return nil, errAccessDenied("Access Denied")
 	}
 	if b.Region != c.region && c.op != "GetBucketLocation" {
@@ -448,6 +474,18 @@ func (svc *s3Service) createBucket(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	ownership := c.r.Header.Get("X-Amz-Object-Ownership")
+	switch {
+	case ownership == "":
+		// Since April 2023 new buckets have ACLs disabled.
+		ownership = ownershipEnforced
+	case !validOwnership(ownership):
+		return 0, nil, errorf(http.StatusBadRequest, "InvalidArgument", "Invalid x-amz-object-ownership header: %s", ownership)
+	}
+	if ownership == ownershipEnforced && !ownerOnly(acl, c.Account()) {
+		return 0, nil, errACLWithOwnership()
+	}
+	lock := strings.EqualFold(c.r.Header.Get("X-Amz-Bucket-Object-Lock-Enabled"), "true")
 	if b := svc.State.Buckets[name]; b != nil {
 		if b.Account != c.Account() {
 			return 0, nil, errS3(http.StatusConflict, "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.", name)
@@ -466,6 +504,12 @@ func (svc *s3Service) createBucket(c *call) (int, any, error) {
 		PublicAccessBlock: &S3PublicAccessBlock{true, true, true, true},
 		Encryption:        &s3Encryption{Algorithm: "AES256"},
 		Objects:           map[string]*s3Object{},
+		s3BucketConfig:    s3BucketConfig{Ownership: ownership},
+	}
+	if lock {
+		// Object Lock needs versioning, which S3 turns on with it.
+		nb := svc.State.Buckets[name]
+		nb.ObjectLock, nb.Versioning = "Enabled", "Enabled"
 	}
 	c.w.Header().Set("Location", "/"+name)
 	return 0, nil, nil
@@ -592,65 +636,6 @@ func (svc *s3Service) getBucketPolicyStatus(c *call) (int, any, error) {
 		NS       string   `xml:"xmlns,attr"`
 		IsPublic bool     `xml:"IsPublic"`
 	}{NS: s3XMLNS, IsPublic: PolicyIsPublic(b.Policy)}, nil
-}
-
-// restrictingConditionKeys are condition keys that, in an Allow statement,
-// limit who can use it to known parties, so the statement is not public.
-var restrictingConditionKeys = map[string]bool{
-	"aws:sourceip": true, "aws:sourcevpc": true, "aws:sourcevpce": true, "aws:sourceaccount": true,
-	"aws:sourcearn": true, "aws:sourceowner": true, "aws:principalaccount": true, "aws:principalarn": true,
-	"aws:principalorgid": true, "aws:principalorgpaths": true, "aws:userid": true, "aws:principalserviceName": true,
-	"aws:principalservicename": true, "s3:dataaccesspointaccount": true, "s3:dataaccesspointarn": true,
-	"aws:sourceorgid": true, "aws:sourceorgpaths": true,
-}
-
-// PolicyIsPublic reports whether a bucket policy grants access to everyone:
-// an Allow statement whose Principal is "*" or {"AWS": "*"} and whose
-// conditions do not restrict the caller to fixed accounts, networks, VPCs
-// or organizations. It is false for a malformed policy.
-func PolicyIsPublic(policy string) bool {
-	doc, err := parsePolicy(policy)
-	if err != nil {
-		return false
-	}
-	for _, st := range doc.Statement {
-		if st.Effect != "Allow" || st.Principal == nil {
-			continue
-		}
-		everyone := st.Principal.Any
-		for _, id := range st.Principal.IDs["AWS"] {
-			if id == "*" {
-				everyone = true
-			}
-		}
-		if !everyone {
-			continue
-		}
-		if !statementRestricted(st) {
-			return true
-		}
-	}
-	return false
-}
-
-func statementRestricted(st statement) bool {
-	for _, kv := range st.Condition {
-		for k, vals := range kv {
-			if !restrictingConditionKeys[strings.ToLower(k)] {
-				continue
-			}
-			open := false
-			for _, v := range vals {
-				if v == "*" || v == "0.0.0.0/0" || v == "::/0" {
-					open = true
-				}
-			}
-			if !open {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // ACLs.
@@ -854,6 +839,9 @@ func (svc *s3Service) putBucketACL(c *call) (int, any, error) {
 	}
 	if aerr != nil {
 		return 0, nil, aerr
+	}
+	if b.aclsDisabled() && !ownerOnly(grants, b.Account) {
+		return 0, nil, errACLsDisabled()
 	}
 	if svc.blockFor(b).BlockPublicAcls && aclIsPublic(grants) {
 		return 0, nil, errAccessDenied("Access Denied")
@@ -1067,6 +1055,12 @@ func (svc *s3Service) putBucketVersioning(c *call) (int, any, error) {
 	}
 	if in.MFADelete == "Enabled" && c.r.Header.Get("X-Amz-Mfa") == "" {
 		return 0, nil, errorf(http.StatusBadRequest, "InvalidRequest", "DevPay and Mfa are mutually exclusive authorization methods.")
+	}
+	if in.Status == "Suspended" && b.ObjectLock == "Enabled" {
+		return 0, nil, errS3(http.StatusConflict, "InvalidBucketState", "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.", "")
+	}
+	if in.Status == "Suspended" && b.Replication != nil {
+		return 0, nil, errS3(http.StatusConflict, "InvalidBucketState", "A replication configuration is present on this bucket, so the versioning state cannot be changed.", "")
 	}
 	b.Versioning = in.Status
 	if in.MFADelete != "" {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -258,7 +259,24 @@ func TestS3BucketACL(t *testing.T) {
 	if _, err := cli.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("site")}); err != nil {
 		t.Fatalf("CreateBucket: %v", err)
 	}
+	// New buckets have ACLs disabled (BucketOwnerEnforced): an ACL that
+	// grants anyone but the owner is refused, a private one accepted.
 	_, err := cli.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String("site"), ACL: s3types.BucketCannedACLPublicRead})
+	if apiCode(err) != "AccessControlListNotSupported" {
+		t.Fatalf("public-read with ACLs disabled: got %v, want AccessControlListNotSupported", err)
+	}
+	if _, err := cli.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String("site"), ACL: s3types.BucketCannedACLPrivate}); err != nil {
+		t.Fatalf("private ACL with ACLs disabled: %v", err)
+	}
+	own, err := cli.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String("site")})
+	if err != nil || len(own.OwnershipControls.Rules) != 1 || own.OwnershipControls.Rules[0].ObjectOwnership != s3types.ObjectOwnershipBucketOwnerEnforced {
+		t.Fatalf("GetBucketOwnershipControls of a new bucket = %+v, %v; want BucketOwnerEnforced", own, err)
+	}
+	if _, err := cli.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String("site"), OwnershipControls: &s3types.OwnershipControls{
+		Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipObjectWriter}}}}); err != nil {
+		t.Fatalf("PutBucketOwnershipControls: %v", err)
+	}
+	_, err = cli.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String("site"), ACL: s3types.BucketCannedACLPublicRead})
 	if apiCode(err) != "AccessDenied" {
 		t.Fatalf("public-read under BlockPublicAcls: got %v, want AccessDenied", err)
 	}
@@ -416,19 +434,34 @@ func TestS3PutBucketPolicyTrailAndEvent(t *testing.T) {
 	}
 }
 
+// TestS3PolicyIsPublic checks PolicyIsPublic against the table of
+// statements in testdata (shared with the action package's tests) and a
+// few whole policies.
 func TestS3PolicyIsPublic(t *testing.T) {
+	raw, err := os.ReadFile("testdata/s3-public-statements.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name      string          `json:"name"`
+		Public    bool            `json:"public"`
+		Statement json.RawMessage `json:"statement"`
+	}
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range cases {
+		policy := `{"Version":"2012-10-17","Statement":[` + string(tc.Statement) + `]}`
+		if got := awssim.PolicyIsPublic(policy); got != tc.Public {
+			t.Errorf("%s: PolicyIsPublic = %v, want %v", tc.Name, got, tc.Public)
+		}
+	}
 	for _, tc := range []struct {
 		name, policy string
 		want         bool
 	}{
-		{"star principal", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}`, true},
-		{"AWS star", `{"Statement":{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":"s3:*","Resource":"*"}}`, true},
-		{"other account", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::777788889999:root"},"Action":"s3:*","Resource":"*"}]}`, false},
-		{"source ip", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}`, false},
-		{"open source ip", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}}]}`, true},
-		{"org", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}}]}`, false},
-		{"secure transport only", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}`, true},
-		{"deny star", `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"}]}`, false},
+		{"single statement object", `{"Statement":{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":"s3:*","Resource":"*"}}`, true},
+		{"a public statement after a private one", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::777788889999:root"},"Action":"s3:*","Resource":"*"},{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}`, true},
 		{"malformed", `{`, false},
 	} {
 		if got := awssim.PolicyIsPublic(tc.policy); got != tc.want {

@@ -48,7 +48,13 @@ func newS3Bucket(t *testing.T, h *harness, name string, public bool) *s3Bucket {
 	ctx := context.Background()
 	b := &s3Bucket{cli: s3.NewFromConfig(h.sim.Config(member)), name: name}
 	bn := aws.String(name)
-	if _, err := b.cli.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bn}); err != nil {
+	// A public bucket keeps its ACLs enabled, as one made before April
+	// 2023 does.
+	in := &s3.CreateBucketInput{Bucket: bn}
+	if public {
+		in.ObjectOwnership = s3types.ObjectOwnershipObjectWriter
+	}
+	if _, err := b.cli.CreateBucket(ctx, in); err != nil {
 		t.Fatal(err)
 	}
 	policy := s3Policy(name, s3CrossAccount)

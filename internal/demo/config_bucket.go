@@ -18,7 +18,8 @@ func configBucketScenario() Scenario {
 		Stage: func(ctx context.Context, o *Org) ([]byte, string, error) {
 			cli := s3.NewFromConfig(o.Sim.Config(Member))
 			b := aws.String(bucket)
-			if _, err := cli.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b}); err != nil {
+			// A bucket from before April 2023 keeps its ACLs enabled.
+			if _, err := cli.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b, ObjectOwnership: s3types.ObjectOwnershipObjectWriter}); err != nil {
 				return nil, "", err
 			}
 			if _, err := cli.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: b}); err != nil {
