@@ -132,3 +132,34 @@ func resourcePolicyAllowsService(policy, service, resource string, actions ...st
 	}
 	return true
 }
+
+// kmsKeyFor resolves a KeyId parameter of another service's call (a key ID
+// or ARN, an alias name or ARN) in the call's account and region, as that
+// service would: an AWS managed key (alias/aws/rds, ...) is made on its
+// first use, as KMS makes it for the service.
+func (s *Server) kmsKeyFor(c *call, id string) (*kmsKey, error) {
+	svc, ok := serviceState[*kmsService](s)
+	if !ok {
+		return nil, kmsNotFound("Key '%s' does not exist", id)
+	}
+	if strings.HasPrefix(id, "alias/aws/") && len(id) > len("alias/aws/") && svc.aliases(c)[id] == nil {
+		svc.awsManagedKey(c, id)
+	}
+	return svc.resolve(c, id)
+}
+
+// lambdaFunctionFor returns the function an ARN or name names in the call's
+// account and region, or nil.
+func (s *Server) lambdaFunctionFor(c *call, ref string) *lambdaFunction {
+	svc, ok := serviceState[*lambdaService](s)
+	if !ok {
+		return nil
+	}
+	trail := c.trailResources
+	f, err := svc.function(c, ref)
+	c.trailResources = trail
+	if err != nil {
+		return nil
+	}
+	return f
+}

@@ -84,6 +84,9 @@ func newKMS(s *Server) *serviceDef {
 			"ListAliases":          svc.listAliases,
 			"GetKeyPolicy":         svc.getKeyPolicy,
 			"PutKeyPolicy":         svc.putKeyPolicy,
+			"TagResource":          svc.tagResource,
+			"UntagResource":        svc.untagResource,
+			"ListResourceTags":     svc.listResourceTags,
 		},
 	}
 }

@@ -11,9 +11,11 @@ import (
 	"time"
 )
 
-// RDS: DB instances, DB clusters, manual DB snapshots with their restore
-// attribute (public when it holds "all"), and tags. State is per account
-// and region.
+// RDS: DB instances, DB clusters (Aurora, and Multi-AZ DB clusters of
+// instance class DBClusterInstanceClass), DB snapshots and DB cluster
+// snapshots with their restore attribute (public when it holds "all"),
+// copies of them (rds_snapshots.go), enhanced monitoring, and tags. State
+// is per account and region.
 //
 // Instances and clusters are available at once. ModifyDBInstance applies
 // PubliclyAccessible, DeletionProtection and AutoMinorVersionUpgrade at
@@ -31,6 +33,9 @@ type rdsService struct {
 	Instances map[string]map[string]*rdsInstance
 	Clusters  map[string]map[string]*rdsCluster
 	Snapshots map[string]map[string]*rdsSnapshot
+	// ClusterSnapshots holds DB cluster snapshots, whose InstanceID is
+	// their cluster's identifier.
+	ClusterSnapshots map[string]map[string]*rdsSnapshot
 }
 
 type rdsInstance struct {
@@ -61,6 +66,8 @@ type rdsInstance struct {
 	Tags                []rdsTag
 	CopyTagsToSnapshot  bool
 	PerformanceInsights bool
+	MonitoringInterval  int
+	MonitoringRoleARN   string
 }
 
 // rdsPending holds modifications waiting for the maintenance window.
@@ -89,6 +96,11 @@ type rdsCluster struct {
 	Created            time.Time
 	Status             string
 	Tags               []rdsTag
+	CopyTagsToSnapshot bool
+	AutoMinorUpgrade   bool
+	// InstanceClass is set for a Multi-AZ DB cluster (of the mysql or
+	// postgres engine, with its own instances), empty for Aurora.
+	InstanceClass string
 }
 
 type rdsSnapshot struct {
@@ -103,6 +115,12 @@ type rdsSnapshot struct {
 	// Restore holds the accounts (or "all") that may restore it.
 	Restore []string
 	Tags    []rdsTag
+	// KMSKeyID is the ARN of the key of an encrypted snapshot.
+	KMSKeyID string
+	// SourceARN names the snapshot a copy was made from; ReadyAt is when
+	// a copy becomes available.
+	SourceARN string
+	ReadyAt   time.Time
 }
 
 type rdsTag struct {
@@ -111,26 +129,34 @@ type rdsTag struct {
 }
 
 func newRDS(s *Server) *serviceDef {
-	svc := &rdsService{s: s, Instances: map[string]map[string]*rdsInstance{}, Clusters: map[string]map[string]*rdsCluster{}, Snapshots: map[string]map[string]*rdsSnapshot{}}
+	svc := &rdsService{s: s, Instances: map[string]map[string]*rdsInstance{}, Clusters: map[string]map[string]*rdsCluster{}, Snapshots: map[string]map[string]*rdsSnapshot{},
+		ClusterSnapshots: map[string]map[string]*rdsSnapshot{}}
 	return &serviceDef{
 		Name: "rds", EventSource: "rds.amazonaws.com", Protocol: protoQuery, XMLNS: rdsXMLNS,
 		State: svc,
 		Query: map[string]queryHandler{
-			"CreateDBInstance":             svc.createDBInstance,
-			"DescribeDBInstances":          svc.describeDBInstances,
-			"ModifyDBInstance":             svc.modifyDBInstance,
-			"DeleteDBInstance":             svc.deleteDBInstance,
-			"CreateDBCluster":              svc.createDBCluster,
-			"DescribeDBClusters":           svc.describeDBClusters,
-			"ModifyDBCluster":              svc.modifyDBCluster,
-			"DeleteDBCluster":              svc.deleteDBCluster,
-			"CreateDBSnapshot":             svc.createDBSnapshot,
-			"DescribeDBSnapshots":          svc.describeDBSnapshots,
-			"DeleteDBSnapshot":             svc.deleteDBSnapshot,
-			"ModifyDBSnapshotAttribute":    svc.modifyDBSnapshotAttribute,
-			"DescribeDBSnapshotAttributes": svc.describeDBSnapshotAttributes,
-			"AddTagsToResource":            svc.addTagsToResource,
-			"ListTagsForResource":          svc.listTagsForResource,
+			"CreateDBInstance":                    svc.createDBInstance,
+			"DescribeDBInstances":                 svc.describeDBInstances,
+			"ModifyDBInstance":                    svc.modifyDBInstance,
+			"DeleteDBInstance":                    svc.deleteDBInstance,
+			"CreateDBCluster":                     svc.createDBCluster,
+			"DescribeDBClusters":                  svc.describeDBClusters,
+			"ModifyDBCluster":                     svc.modifyDBCluster,
+			"DeleteDBCluster":                     svc.deleteDBCluster,
+			"CreateDBSnapshot":                    svc.createDBSnapshot,
+			"DescribeDBSnapshots":                 svc.describeDBSnapshots,
+			"DeleteDBSnapshot":                    svc.deleteDBSnapshot,
+			"ModifyDBSnapshotAttribute":           svc.modifyDBSnapshotAttribute,
+			"DescribeDBSnapshotAttributes":        svc.describeDBSnapshotAttributes,
+			"AddTagsToResource":                   svc.addTagsToResource,
+			"ListTagsForResource":                 svc.listTagsForResource,
+			"CopyDBSnapshot":                      svc.copyDBSnapshot,
+			"CreateDBClusterSnapshot":             svc.createDBClusterSnapshot,
+			"DescribeDBClusterSnapshots":          svc.describeDBClusterSnapshots,
+			"DeleteDBClusterSnapshot":             svc.deleteDBClusterSnapshot,
+			"CopyDBClusterSnapshot":               svc.copyDBClusterSnapshot,
+			"ModifyDBClusterSnapshotAttribute":    svc.modifyDBClusterSnapshotAttribute,
+			"DescribeDBClusterSnapshotAttributes": svc.describeDBClusterSnapshotAttributes,
 		},
 	}
 }
@@ -260,6 +286,8 @@ type rdsInstanceXML struct {
 	DeletionProtection               bool           `xml:"DeletionProtection"`
 	CopyTagsToSnapshot               bool           `xml:"CopyTagsToSnapshot"`
 	PerformanceInsightsEnabled       bool           `xml:"PerformanceInsightsEnabled"`
+	MonitoringInterval               int            `xml:"MonitoringInterval"`
+	MonitoringRoleArn                string         `xml:"MonitoringRoleArn,omitempty"`
 	TagList                          []rdsTag       `xml:"TagList>Tag"`
 }
 
@@ -286,6 +314,7 @@ func (i *rdsInstance) xml(c *call) rdsInstanceXML {
 		PubliclyAccessible: i.PubliclyAccessible, StorageEncrypted: i.StorageEncrypted, KmsKeyID: i.KMSKeyID, DBClusterIdentifier: i.ClusterID,
 		IAMDatabaseAuthenticationEnabled: i.IAMAuth, DeletionProtection: i.DeletionProtection, CopyTagsToSnapshot: i.CopyTagsToSnapshot,
 		PerformanceInsightsEnabled: i.PerformanceInsights, TagList: i.Tags,
+		MonitoringInterval: i.MonitoringInterval, MonitoringRoleArn: i.MonitoringRoleARN,
 		PendingModifiedValues: rdsPendingXML{MultiAZ: i.Pending.MultiAZ, BackupRetentionPeriod: i.Pending.BackupRetention, DBInstanceClass: i.Pending.Class, AllocatedStorage: i.Pending.AllocatedStorage},
 	}
 	for _, sg := range i.SecurityGroups {
@@ -321,6 +350,9 @@ type rdsClusterXML struct {
 	DBClusterMembers                 []rdsClusterMemberXML `xml:"DBClusterMembers>DBClusterMember"`
 	VpcSecurityGroups                []rdsSGXML            `xml:"VpcSecurityGroups>VpcSecurityGroupMembership"`
 	TagList                          []rdsTag              `xml:"TagList>Tag"`
+	CopyTagsToSnapshot               bool                  `xml:"CopyTagsToSnapshot"`
+	AutoMinorVersionUpgrade          bool                  `xml:"AutoMinorVersionUpgrade"`
+	DBClusterInstanceClass           string                `xml:"DBClusterInstanceClass,omitempty"`
 }
 
 func (svc *rdsService) clusterXML(c *call, cl *rdsCluster) rdsClusterXML {
@@ -331,6 +363,7 @@ func (svc *rdsService) clusterXML(c *call, cl *rdsCluster) rdsClusterXML {
 		MasterUsername: cl.MasterUsername, DatabaseName: cl.DatabaseName, BackupRetentionPeriod: cl.BackupRetention,
 		StorageEncrypted: cl.StorageEncrypted, KmsKeyID: cl.KMSKeyID, DeletionProtection: cl.DeletionProtection,
 		IAMDatabaseAuthenticationEnabled: cl.IAMAuth, ClusterCreateTime: isoTime(cl.Created), TagList: cl.Tags,
+		CopyTagsToSnapshot: cl.CopyTagsToSnapshot, AutoMinorVersionUpgrade: cl.AutoMinorUpgrade, DBClusterInstanceClass: cl.InstanceClass,
 	}
 	members := 0
 	for _, id := range sortedKeys(svc.instances(c)) {
@@ -339,7 +372,7 @@ func (svc *rdsService) clusterXML(c *call, cl *rdsCluster) rdsClusterXML {
 			members++
 		}
 	}
-	x.MultiAZ = members > 1
+	x.MultiAZ = members > 1 || cl.InstanceClass != ""
 	for _, sg := range cl.SecurityGroups {
 		x.VpcSecurityGroups = append(x.VpcSecurityGroups, rdsSGXML{sg, "active"})
 	}
@@ -358,14 +391,17 @@ type rdsSnapshotXML struct {
 	Encrypted              bool     `xml:"Encrypted"`
 	PercentProgress        int      `xml:"PercentProgress"`
 	OriginalSnapshotCreate string   `xml:"OriginalSnapshotCreateTime"`
+	KmsKeyID               string   `xml:"KmsKeyId,omitempty"`
+	SourceDBSnapshotID     string   `xml:"SourceDBSnapshotIdentifier,omitempty"`
 	TagList                []rdsTag `xml:"TagList>Tag"`
 }
 
-func (s *rdsSnapshot) xml() rdsSnapshotXML {
+func (s *rdsSnapshot) xml(now time.Time) rdsSnapshotXML {
+	status, progress := s.status(now)
 	return rdsSnapshotXML{
 		DBSnapshotIdentifier: s.ID, DBSnapshotArn: s.ARN, DBInstanceIdentifier: s.InstanceID, SnapshotCreateTime: isoTime(s.Created),
-		Engine: s.Engine, AllocatedStorage: s.Storage, Status: "available", SnapshotType: s.Type, Encrypted: s.Encrypted,
-		PercentProgress: 100, OriginalSnapshotCreate: isoTime(s.Created), TagList: s.Tags,
+		Engine: s.Engine, AllocatedStorage: s.Storage, Status: status, SnapshotType: s.Type, Encrypted: s.Encrypted,
+		PercentProgress: progress, OriginalSnapshotCreate: isoTime(s.Created), TagList: s.Tags, KmsKeyID: s.KMSKeyID, SourceDBSnapshotID: s.SourceARN,
 	}
 }
 
@@ -438,6 +474,9 @@ func (svc *rdsService) createDBInstance(c *call, in url.Values) (any, error) {
 		if b != nil {
 			*dst = *b
 		}
+	}
+	if err := svc.monitoring(c, in, &i.MonitoringInterval, &i.MonitoringRoleARN); err != nil {
+		return nil, err
 	}
 	if i.MultiAZ && in.Get("AvailabilityZone") != "" {
 		return nil, errorf(http.StatusBadRequest, "InvalidParameterCombination", "Requesting a specific availability zone is not valid for Multi-AZ instances.")
@@ -628,6 +667,12 @@ func (svc *rdsService) modifyDBInstance(c *call, in url.Values) (any, error) {
 		return nil, err
 	}
 	immediate := now != nil && *now
+	if cl := svc.clusters(c)[i.ClusterID]; cl != nil && cl.InstanceClass != "" && in.Get("AutoMinorVersionUpgrade") != "" {
+		return nil, errorf(http.StatusBadRequest, "InvalidParameterCombination", "The AutoMinorVersionUpgrade setting of an instance of a Multi-AZ DB cluster is managed by the DB cluster %s; modify the cluster instead.", cl.ID)
+	}
+	if err := svc.monitoring(c, in, &i.MonitoringInterval, &i.MonitoringRoleARN); err != nil {
+		return nil, err
+	}
 	// Applied at once whatever ApplyImmediately says.
 	for name, dst := range map[string]*bool{
 		"PubliclyAccessible": &i.PubliclyAccessible, "DeletionProtection": &i.DeletionProtection,
@@ -763,7 +808,11 @@ func rdsByRef[V comparable](c *call, ref, param, shape, code string, all func(*c
 	}
 	id := strings.ToLower(ref)
 	if strings.HasPrefix(ref, "arn:") {
-		id = ref[strings.LastIndex(ref, ":")+1:]
+		// arn:PARTITION:rds:REGION:ACCOUNT:TYPE:ID, where the ID of an
+		// automated snapshot has a colon of its own (rds:...).
+		if f := strings.SplitN(ref, ":", 7); len(f) == 7 {
+			id = f[6]
+		}
 	}
 	v := all(c)[id]
 	if v == zero {
@@ -811,7 +860,13 @@ func (svc *rdsService) createDBCluster(c *call, in url.Values) (any, error) {
 		}
 		cl.BackupRetention = *n
 	}
-	for name, dst := range map[string]*bool{"StorageEncrypted": &cl.StorageEncrypted, "DeletionProtection": &cl.DeletionProtection, "EnableIAMDatabaseAuthentication": &cl.IAMAuth} {
+	cl.InstanceClass = in.Get("DBClusterInstanceClass")
+	if cl.InstanceClass != "" && strings.HasPrefix(engine, "aurora") {
+		return nil, rdsInvalidParam("DBClusterInstanceClass is only for Multi-AZ DB clusters, not for engine %s", engine)
+	}
+	cl.AutoMinorUpgrade = true
+	for name, dst := range map[string]*bool{"StorageEncrypted": &cl.StorageEncrypted, "DeletionProtection": &cl.DeletionProtection,
+		"EnableIAMDatabaseAuthentication": &cl.IAMAuth, "CopyTagsToSnapshot": &cl.CopyTagsToSnapshot, "AutoMinorVersionUpgrade": &cl.AutoMinorUpgrade} {
 		b, err := queryBool(in, name)
 		if err != nil {
 			return nil, err
@@ -884,7 +939,8 @@ func (svc *rdsService) modifyDBCluster(c *call, in url.Values) (any, error) {
 	} else if n != nil {
 		cl.Port = *n
 	}
-	for name, dst := range map[string]*bool{"DeletionProtection": &cl.DeletionProtection, "EnableIAMDatabaseAuthentication": &cl.IAMAuth} {
+	for name, dst := range map[string]*bool{"DeletionProtection": &cl.DeletionProtection, "EnableIAMDatabaseAuthentication": &cl.IAMAuth,
+		"CopyTagsToSnapshot": &cl.CopyTagsToSnapshot, "AutoMinorVersionUpgrade": &cl.AutoMinorUpgrade} {
 		b, err := queryBool(in, name)
 		if err != nil {
 			return nil, err
@@ -933,7 +989,7 @@ func (svc *rdsService) deleteDBCluster(c *call, in url.Values) (any, error) {
 
 // snapshot takes a manual snapshot of i named id.
 func (svc *rdsService) snapshot(c *call, i *rdsInstance, ref string) (*rdsSnapshot, error) {
-	id, err := rdsID("DBSnapshotIdentifier", ref)
+	id, err := rdsSnapshotID("DBSnapshotIdentifier", ref)
 	if err != nil {
 		return nil, err
 	}
@@ -941,7 +997,7 @@ func (svc *rdsService) snapshot(c *call, i *rdsInstance, ref string) (*rdsSnapsh
 		return nil, errorf(http.StatusBadRequest, "DBSnapshotAlreadyExists", "Cannot create the snapshot because a snapshot with the identifier %s already exists.", id)
 	}
 	s := &rdsSnapshot{ID: id, ARN: rdsARN(c, "snapshot", id), InstanceID: i.ID, Engine: i.Engine, Storage: i.AllocatedStorage,
-		Encrypted: i.StorageEncrypted, Created: c.now, Type: "manual"}
+		Encrypted: i.StorageEncrypted, KMSKeyID: i.KMSKeyID, Created: c.now, Type: "manual"}
 	if i.CopyTagsToSnapshot {
 		s.Tags = append([]rdsTag{}, i.Tags...)
 	}
@@ -964,7 +1020,7 @@ func (svc *rdsService) createDBSnapshot(c *call, in url.Values) (any, error) {
 	s.Tags = mergeRDSTags(s.Tags, rdsTags(in))
 	return struct {
 		DBSnapshot rdsSnapshotXML
-	}{s.xml()}, nil
+	}{s.xml(c.now)}, nil
 }
 
 func (svc *rdsService) snapshotByRef(c *call, ref string) (*rdsSnapshot, error) {
@@ -1005,7 +1061,7 @@ func (svc *rdsService) describeDBSnapshots(c *call, in url.Values) (any, error) 
 		Marker      string           `xml:"Marker,omitempty"`
 	}{Marker: marker}
 	for _, s := range page {
-		out.DBSnapshots = append(out.DBSnapshots, s.xml())
+		out.DBSnapshots = append(out.DBSnapshots, s.xml(c.now))
 	}
 	return out, nil
 }
@@ -1020,12 +1076,16 @@ func (s *rdsSnapshot) public() bool {
 }
 
 func (svc *rdsService) deleteDBSnapshot(c *call, in url.Values) (any, error) {
+	c.trailParams = rdsTrailParams(in)
 	s, err := svc.snapshotByRef(c, in.Get("DBSnapshotIdentifier"))
 	if err != nil {
 		return nil, err
 	}
+	if s.Type != "manual" {
+		return nil, errorf(http.StatusBadRequest, "InvalidDBSnapshotState", "Only manual snapshots may be deleted.")
+	}
 	delete(svc.snapshots(c), s.ID)
-	x := s.xml()
+	x := s.xml(c.now)
 	x.Status = "deleted"
 	return struct {
 		DBSnapshot rdsSnapshotXML
@@ -1055,44 +1115,12 @@ func (svc *rdsService) modifyDBSnapshotAttribute(c *call, in url.Values) (any, e
 	if err != nil {
 		return nil, err
 	}
-	name, err := required(in, "AttributeName")
-	if err != nil {
+	if s.Type != "manual" {
+		return nil, errorf(http.StatusBadRequest, "InvalidDBSnapshotState", "Only manual snapshots can be shared.")
+	}
+	if err := modifyRestore(in, s); err != nil {
 		return nil, err
 	}
-	if name != "restore" {
-		return nil, rdsInvalidParam("Invalid snapshot attribute name %q: only restore can be modified", name)
-	}
-	add := queryList(in, "ValuesToAdd.AttributeValue")
-	if len(add) == 0 {
-		add = queryList(in, "ValuesToAdd")
-	}
-	remove := queryList(in, "ValuesToRemove.AttributeValue")
-	if len(remove) == 0 {
-		remove = queryList(in, "ValuesToRemove")
-	}
-	for _, v := range add {
-		if v != "all" && (len(v) != 12 || strings.Trim(v, "0123456789") != "") {
-			return nil, rdsInvalidParam("Invalid account identifier %q in ValuesToAdd", v)
-		}
-		if v == "all" && s.Encrypted {
-			return nil, errorf(http.StatusBadRequest, "InvalidParameterValue", "Encrypted snapshots cannot be shared publicly.")
-		}
-	}
-	next := []string{}
-	for _, v := range s.Restore {
-		if !matchAny(remove, v) {
-			next = append(next, v)
-		}
-	}
-	for _, v := range add {
-		if !matchAny(next, v) {
-			next = append(next, v)
-		}
-	}
-	if len(next) > 20 {
-		return nil, errorf(http.StatusBadRequest, "SharedSnapshotQuotaExceeded", "You have exceeded the maximum number of accounts (20) with which a snapshot can be shared.")
-	}
-	s.Restore = next
 	return struct {
 		DBSnapshotAttributesResult rdsSnapshotAttributesXML
 	}{s.attributes()}, nil
@@ -1134,6 +1162,12 @@ func (svc *rdsService) tagsOf(c *call, arn string) (*[]rdsTag, error) {
 		return &cl.Tags, nil
 	case "snapshot":
 		s, err := svc.snapshotByRef(c, arn)
+		if err != nil {
+			return nil, err
+		}
+		return &s.Tags, nil
+	case "cluster-snapshot":
+		s, err := svc.clusterSnapshotByRef(c, arn)
 		if err != nil {
 			return nil, err
 		}

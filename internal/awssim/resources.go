@@ -610,8 +610,19 @@ func rdsResources(c *call) ([]string, bool) {
 	if arn := c.param("ResourceName"); arn != "" {
 		return []string{arn}, true
 	}
+	// A copy acts on its source and on the snapshot it makes.
+	switch c.op {
+	case "CopyDBSnapshot":
+		src, dst := nameARN(c, "rds", "snapshot:", c.param("SourceDBSnapshotIdentifier")), nameARN(c, "rds", "snapshot:", c.param("TargetDBSnapshotIdentifier"))
+		return []string{src, dst}, src != "" && dst != ""
+	case "CopyDBClusterSnapshot":
+		src, dst := nameARN(c, "rds", "cluster-snapshot:", c.param("SourceDBClusterSnapshotIdentifier")), nameARN(c, "rds", "cluster-snapshot:", c.param("TargetDBClusterSnapshotIdentifier"))
+		return []string{src, dst}, src != "" && dst != ""
+	}
 	for _, p := range []struct{ param, typ string }{
-		{"DBSnapshotIdentifier", "snapshot:"}, {"DBInstanceIdentifier", "db:"}, {"DBClusterIdentifier", "cluster:"},
+		{"DBSnapshotIdentifier", "snapshot:"}, {"DBClusterSnapshotIdentifier", "cluster-snapshot:"},
+		{"SourceDBSnapshotIdentifier", "snapshot:"}, {"SourceDBClusterSnapshotIdentifier", "cluster-snapshot:"},
+		{"DBInstanceIdentifier", "db:"}, {"DBClusterIdentifier", "cluster:"},
 	} {
 		if id := c.param(p.param); id != "" {
 			return named(nameARN(c, "rds", p.typ, id))

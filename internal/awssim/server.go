@@ -37,6 +37,9 @@ type Options struct {
 	// GlueReadyDelay is how long a new Glue dev endpoint stays PROVISIONING
 	// before it is READY. Zero means 2 minutes of simulated time.
 	GlueReadyDelay time.Duration
+	// RDSCopyDelay is how long an RDS snapshot made by a copy stays
+	// creating before it is available. Zero means available at once.
+	RDSCopyDelay time.Duration
 	// SkipSignatureCheck accepts requests whose SigV4 signature does not
 	// match; the access key must still be known.
 	SkipSignatureCheck bool
