@@ -12,7 +12,8 @@ import (
 )
 
 // DynamoDB: tables with a hash key and an optional range key, global
-// secondary indexes, time to live settings and items, with condition,
+// secondary indexes, time to live settings, table settings, tags,
+// point-in-time recovery and backups (dynamodb_admin.go) and items, with condition,
 // update, key condition, filter and projection expressions (see
 // dynamodb_expr.go). State is per account and region.
 //
@@ -25,6 +26,8 @@ type dynamoService struct {
 	s *Server
 	// Tables is keyed by scopeKey, then by table name.
 	Tables map[string]map[string]*ddbTable
+	// Backups is keyed by scopeKey, then by backup ARN.
+	Backups map[string]map[string]*ddbBackup
 	// unprocessed is how many more items batch calls leave unprocessed
 	// (see Server.LeaveUnprocessed).
 	unprocessed int
@@ -92,31 +95,45 @@ type ddbTable struct {
 	TTLEnabled  bool
 	DeletionPro bool
 	Tags        map[string]string
+	// PITR is point-in-time recovery, on since PITRSince with a recovery
+	// period of PITRDays.
+	PITR      bool
+	PITRDays  int
+	PITRSince time.Time
 	// Items is keyed by the item's encoded primary key.
 	Items map[string]ddbItem
 }
 
 func newDynamoDB(s *Server) *serviceDef {
-	svc := &dynamoService{s: s, Tables: map[string]map[string]*ddbTable{}}
+	svc := &dynamoService{s: s, Tables: map[string]map[string]*ddbTable{}, Backups: map[string]map[string]*ddbBackup{}}
 	return &serviceDef{
 		Name: "dynamodb", EventSource: "dynamodb.amazonaws.com", Protocol: protoJSON10, TargetPrefix: "DynamoDB_20120810",
 		State: svc,
 		JSON: map[string]jsonHandler{
-			"CreateTable":        svc.createTable,
-			"DescribeTable":      svc.describeTable,
-			"ListTables":         svc.listTables,
-			"DeleteTable":        svc.deleteTable,
-			"UpdateTimeToLive":   svc.updateTimeToLive,
-			"DescribeTimeToLive": svc.describeTimeToLive,
-			"PutItem":            svc.putItem,
-			"GetItem":            svc.getItem,
-			"DeleteItem":         svc.deleteItem,
-			"UpdateItem":         svc.updateItem,
-			"Query":              svc.query,
-			"Scan":               svc.scan,
-			"BatchWriteItem":     svc.batchWriteItem,
-			"BatchGetItem":       svc.batchGetItem,
-			"TransactWriteItems": svc.transactWriteItems,
+			"CreateTable":               svc.createTable,
+			"DescribeTable":             svc.describeTable,
+			"ListTables":                svc.listTables,
+			"DeleteTable":               svc.deleteTable,
+			"UpdateTimeToLive":          svc.updateTimeToLive,
+			"DescribeTimeToLive":        svc.describeTimeToLive,
+			"PutItem":                   svc.putItem,
+			"GetItem":                   svc.getItem,
+			"DeleteItem":                svc.deleteItem,
+			"UpdateItem":                svc.updateItem,
+			"Query":                     svc.query,
+			"Scan":                      svc.scan,
+			"BatchWriteItem":            svc.batchWriteItem,
+			"BatchGetItem":              svc.batchGetItem,
+			"TransactWriteItems":        svc.transactWriteItems,
+			"UpdateTable":               svc.updateTable,
+			"TagResource":               svc.tagResource,
+			"UntagResource":             svc.untagResource,
+			"ListTagsOfResource":        svc.listTagsOfResource,
+			"UpdateContinuousBackups":   svc.updateContinuousBackups,
+			"DescribeContinuousBackups": svc.describeContinuousBackups,
+			"CreateBackup":              svc.createBackup,
+			"ListBackups":               svc.listBackups,
+			"DeleteBackup":              svc.deleteBackup,
 		},
 	}
 }

@@ -578,6 +578,14 @@ func dynamoResources(c *call) ([]string, bool) {
 		}
 		return out, len(out) > 0
 	}
+	switch c.op {
+	case "ListBackups":
+		return noResource()
+	case "TagResource", "UntagResource", "ListTagsOfResource":
+		return named(c.param("ResourceArn"))
+	case "DeleteBackup", "DescribeBackup":
+		return named(c.param("BackupArn"))
+	}
 	return named(nameARN(c, "dynamodb", "table/", c.param("TableName")))
 }
 

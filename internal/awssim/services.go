@@ -30,6 +30,7 @@ func newServices(s *Server) []*serviceDef {
 		newSSM(s),
 		newGuardDuty(s),
 		newMacie(s),
+		newAppAutoScaling(s),
 	}
 }
 
