@@ -31,6 +31,7 @@ func newServices(s *Server) []*serviceDef {
 		newGuardDuty(s),
 		newMacie(s),
 		newAppAutoScaling(s),
+		newRedshift(s),
 	}
 }
 
