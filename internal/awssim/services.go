@@ -32,6 +32,7 @@ func newServices(s *Server) []*serviceDef {
 		newMacie(s),
 		newAppAutoScaling(s),
 		newRedshift(s),
+		newElastiCache(s),
 	}
 }
 
