@@ -33,6 +33,7 @@ func newServices(s *Server) []*serviceDef {
 		newAppAutoScaling(s),
 		newRedshift(s),
 		newElastiCache(s),
+		newSecretsManager(s),
 	}
 }
 
