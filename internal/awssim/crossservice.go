@@ -163,29 +163,3 @@ func (s *Server) lambdaFunctionFor(c *call, ref string) *lambdaFunction {
 	}
 	return f
 }
-
-// policyAllowsService reports whether a resource policy has an Allow
-// statement for the service principal service with an action matching
-// action.
-func policyAllowsService(policy, service, action string) bool {
-	doc, err := parsePolicy(policy)
-	if err != nil {
-		return false
-	}
-	for _, st := range doc.Statement {
-		if st.Effect != "Allow" || st.Principal == nil {
-			continue
-		}
-		for _, id := range st.Principal.IDs["Service"] {
-			if !strings.EqualFold(id, service) {
-				continue
-			}
-			for _, a := range st.Action {
-				if wildcardMatch(a, action, true) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}

@@ -9,11 +9,12 @@
 // # Requests
 //
 // A request is routed by the service named in its SigV4 credential scope,
-// then by the service's protocol: AWS query (IAM, STS, EC2, SNS, RDS), JSON
-// 1.0/1.1 with an X-Amz-Target header (CloudTrail, Glue, KMS, Config, SQS,
-// DynamoDB, CloudWatch Logs, Systems Manager), REST-JSON (Security Hub,
-// Lambda, Access Analyzer, GuardDuty, Macie), REST-XML (S3, S3 Control) or
-// Smithy RPC v2 CBOR (CloudWatch; see rpcv2.go). The access key in the scope names the caller: an
+// then by the service's protocol: AWS query (IAM, STS, EC2, SNS, RDS,
+// Redshift, ElastiCache), JSON 1.0/1.1 with an X-Amz-Target header
+// (CloudTrail, Glue, KMS, Config, SQS, DynamoDB, CloudWatch Logs, Systems
+// Manager, Secrets Manager, Application Auto Scaling), REST-JSON (Security
+// Hub, Lambda, Access Analyzer, GuardDuty, Macie), REST-XML (S3, S3
+// Control) or Smithy RPC v2 CBOR (CloudWatch; see rpcv2.go). The access key in the scope names the caller: an
 // account's administrator, an IAM user's access key, or temporary
 // credentials from STS AssumeRole. Unknown keys and bad signatures are
 // refused with the codes AWS uses.
@@ -131,7 +132,10 @@
 //
 // # SQS and SNS
 //
-// Queue URLs are the Server's URL followed by /ACCOUNT/NAME. ReceiveMessage
+// Queue URLs are the Server's URL followed by /ACCOUNT/NAME. New queues
+// have SSE-SQS on; a KMS key (KmsMasterKeyId) turns it off, and the two
+// cannot be asked for at once. Topics keep a KMS key and the IAM roles of
+// delivery status logging, which must be roles SNS may assume. ReceiveMessage
 // long polls (WaitTimeSeconds, at most 20 seconds of wall time) without
 // holding the Server's lock and return as soon as a message arrives;
 // visibility timeouts, delays and retention follow the simulated clock. SNS
@@ -147,7 +151,16 @@
 // CloudWatch Logs group and role; a Config recorder's role and delivery
 // bucket; the instance profile EC2 associates; the instances Systems
 // Manager lists as managed, by their profile's role. Console sign-ins,
-// which are not API calls, are staged with SetPasswordLastUsed.
+// which are not API calls, are staged with SetPasswordLastUsed. RDS
+// enhanced monitoring needs an IAM role that monitoring.rds.amazonaws.com
+// may assume, and encrypted copies of RDS snapshots a usable KMS key (AWS
+// managed keys such as alias/aws/rds are made on first use); S3
+// notifications need SNS topics and SQS queues whose policies let S3 send;
+// S3 server access logging and Redshift audit logging need bucket policies
+// that let the logging service write; Secrets Manager rotation needs a
+// Lambda function whose policy lets Secrets Manager invoke it; Application
+// Auto Scaling needs the DynamoDB table or index it scales; SNS delivery
+// status logging needs roles SNS may assume.
 //
 // # Adding a service
 //

@@ -24,9 +24,12 @@ import (
 //     (arn:aws:s3:::bucket/key); ListBuckets and the account's public
 //     access block name none.
 //   - Glue dev endpoints, Access Analyzer analyzers, CloudTrail trails,
-//     SNS topics, SQS queues, DynamoDB tables, Lambda functions, KMS keys
-//     named by key ID or ARN, RDS instances, clusters and snapshots named
-//     by identifier, and Security Hub's hub (hub/default).
+//     SNS topics, SQS queues, DynamoDB tables and backups, Lambda
+//     functions, KMS keys named by key ID or ARN, RDS instances, clusters,
+//     snapshots and cluster snapshots named by identifier (a copy names its
+//     source and its target), Redshift clusters, ElastiCache clusters,
+//     replication groups and subnet groups, Secrets Manager secrets, and
+//     Security Hub's hub (hub/default).
 //   - CloudWatch alarms, CloudWatch Logs log groups, Systems Manager
 //     documents and service settings, GuardDuty detectors and filters, IAM
 //     instance profiles and service-linked roles, each named by the

@@ -323,8 +323,11 @@ var s3EventTypes = map[string]bool{
 }
 
 // destinationAllows reports whether a resource policy lets S3 send this
-// bucket's notifications: an Allow statement for the service principal
-// s3.amazonaws.com (or everyone) with the given action.
+// bucket's notifications: an Allow statement with the given action for
+// the service principal s3.amazonaws.com, or for everyone without a
+// condition other than on aws:SourceArn or aws:SourceAccount (a topic's
+// default policy, which limits publishing to its owner's account, does
+// not let S3 publish).
 func destinationAllows(policy, action string) bool {
 	doc, err := parsePolicy(policy)
 	if err != nil {
@@ -334,12 +337,19 @@ func destinationAllows(policy, action string) bool {
 		if st.Effect != "Allow" || st.Principal == nil {
 			continue
 		}
-		who := st.Principal.Any
+		who := false
 		for _, id := range st.Principal.IDs["Service"] {
 			who = who || strings.EqualFold(id, "s3.amazonaws.com")
 		}
-		for _, id := range st.Principal.IDs["AWS"] {
-			who = who || id == "*"
+		if !who && grantsEveryone(st) {
+			who = true
+			for _, kv := range st.Condition {
+				for k := range kv {
+					if k := strings.ToLower(k); k != "aws:sourcearn" && k != "aws:sourceaccount" {
+						who = false
+					}
+				}
+			}
 		}
 		if !who {
 			continue

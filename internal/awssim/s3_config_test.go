@@ -161,10 +161,20 @@ func TestS3Notifications(t *testing.T) {
 		QueueConfigurations: []s3types.QueueConfiguration{{QueueArn: aws.String(queueARN), Events: []s3types.Event{"s3:ObjectRemoved:*"},
 			Filter: &s3types.NotificationConfigurationFilter{Key: &s3types.S3KeyFilter{FilterRules: []s3types.FilterRule{{Name: s3types.FilterRuleNamePrefix, Value: aws.String("in/")}}}}}},
 	}
-	// Neither destination lets S3 send to it yet.
+	// Neither destination lets S3 send to it yet: the topic's default
+	// policy lets only its owner's account publish.
 	_, err = cli.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: b, NotificationConfiguration: conf})
 	if apiCode(err) != "InvalidArgument" || !strings.Contains(err.Error(), "Unable to validate the following destination configurations") {
 		t.Fatalf("notification to destinations that refuse S3: %v", err)
+	}
+	_, err = cli.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: b, NotificationConfiguration: &s3types.NotificationConfiguration{
+		TopicConfigurations: conf.TopicConfigurations}})
+	if apiCode(err) != "InvalidArgument" {
+		t.Fatalf("notification to a topic with its default policy: %v", err)
+	}
+	if _, err := cli.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: b, SkipDestinationValidation: aws.Bool(true),
+		NotificationConfiguration: &s3types.NotificationConfiguration{TopicConfigurations: conf.TopicConfigurations}}); err != nil {
+		t.Fatalf("notification with destination validation skipped: %v", err)
 	}
 	allow := func(action, arn string) string {
 		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"` + action +

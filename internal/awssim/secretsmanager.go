@@ -465,7 +465,7 @@ func (svc *secretsService) rotateSecret(c *call, body []byte) (any, error) {
 	}
 	if in.RotationLambdaARN != "" {
 		f := c.s.lambdaFunctionFor(c, in.RotationLambdaARN)
-		if f == nil || !policyAllowsService(f.policy(), "secretsmanager.amazonaws.com", "lambda:InvokeFunction") {
+		if f == nil || !resourcePolicyAllowsService(f.policy(), "secretsmanager.amazonaws.com", f.ARN, "lambda:InvokeFunction") {
 			return nil, errorf(http.StatusBadRequest, "AccessDeniedException", "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.")
 		}
 		lambda = f.ARN

@@ -63,6 +63,12 @@ type SNSMessage struct {
 var snsSettable = map[string]bool{
 	"DisplayName": true, "Policy": true, "DeliveryPolicy": true, "KmsMasterKeyId": true, "TracingConfig": true,
 	"SignatureVersion": true, "ContentBasedDeduplication": true, "ArchivePolicy": true, "DataProtectionPolicy": true,
+	// Delivery status logging, per protocol (see snsFeedbackAttribute).
+	"ApplicationSuccessFeedbackRoleArn": true, "ApplicationSuccessFeedbackSampleRate": true, "ApplicationFailureFeedbackRoleArn": true,
+	"HTTPSuccessFeedbackRoleArn": true, "HTTPSuccessFeedbackSampleRate": true, "HTTPFailureFeedbackRoleArn": true,
+	"LambdaSuccessFeedbackRoleArn": true, "LambdaSuccessFeedbackSampleRate": true, "LambdaFailureFeedbackRoleArn": true,
+	"SQSSuccessFeedbackRoleArn": true, "SQSSuccessFeedbackSampleRate": true, "SQSFailureFeedbackRoleArn": true,
+	"FirehoseSuccessFeedbackRoleArn": true, "FirehoseSuccessFeedbackSampleRate": true, "FirehoseFailureFeedbackRoleArn": true,
 }
 
 func newSNS(s *Server, sqs *sqsService) *serviceDef {
@@ -131,9 +137,12 @@ func (svc *snsService) createTopic(c *call, in url.Values) (any, error) {
 	if fifo != (attrs["FifoTopic"] == "true") {
 		return nil, errSNSParam("Topic Name")
 	}
-	for k := range attrs {
+	for k, v := range attrs {
 		if !snsSettable[k] && k != "FifoTopic" {
 			return nil, errSNSParam("Attributes Reason: Unknown attribute %s", k)
+		}
+		if err := svc.checkAttribute(c, k, v); err != nil {
+			return nil, err
 		}
 	}
 	if p := attrs["Policy"]; p != "" {
@@ -271,6 +280,13 @@ func (svc *snsService) setTopicAttributes(c *call, in url.Values) (any, error) {
 		if _, err := parsePolicy(v); err != nil {
 			return nil, errSNSParam("Policy Error: %v", err)
 		}
+	}
+	if err := svc.checkAttribute(c, name, v); err != nil {
+		return nil, err
+	}
+	if v == "" && name != "DisplayName" && name != "Policy" {
+		delete(t.Attributes, name)
+		return nil, nil
 	}
 	t.Attributes[name] = v
 	return nil, nil

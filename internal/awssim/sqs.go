@@ -196,6 +196,9 @@ func (q *sqsQueue) fifo() bool { return q.Attributes["FifoQueue"] == "true" }
 // validateAttributes checks queue attributes as CreateQueue and
 // SetQueueAttributes do.
 func (svc *sqsService) validateAttributes(c *call, attrs map[string]string, fifo bool) error {
+	if attrs["KmsMasterKeyId"] != "" && attrs["SqsManagedSseEnabled"] == "true" {
+		return sqsErr(http.StatusBadRequest, "InvalidAttributeValue", "InvalidAttributeValue", "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.")
+	}
 	for k, v := range attrs {
 		if _, ok := sqsSettable[k]; !ok {
 			return sqsErr(http.StatusBadRequest, "InvalidAttributeName", "InvalidAttributeName", "Unknown Attribute %s.", k)
@@ -316,6 +319,9 @@ func (svc *sqsService) createQueue(c *call, body []byte) (any, error) {
 	}
 	for k, v := range in.Attributes {
 		q.Attributes[k] = v
+	}
+	if q.Attributes["KmsMasterKeyId"] != "" {
+		q.Attributes["SqsManagedSseEnabled"] = "false"
 	}
 	for k, v := range in.Tags {
 		q.Tags[k] = v
@@ -479,6 +485,14 @@ func (svc *sqsService) setQueueAttributes(c *call, body []byte) (any, error) {
 		} else {
 			q.Attributes[k] = v
 		}
+	}
+	// One kind of server-side encryption at a time: a KMS key turns SSE-SQS
+	// off, and SSE-SQS replaces a KMS key.
+	switch {
+	case in.Attributes["KmsMasterKeyId"] != "":
+		q.Attributes["SqsManagedSseEnabled"] = "false"
+	case in.Attributes["SqsManagedSseEnabled"] == "true":
+		delete(q.Attributes, "KmsMasterKeyId")
 	}
 	q.Modified = c.now
 	return nil, nil
