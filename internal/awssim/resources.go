@@ -533,6 +533,9 @@ func snsResources(c *call) ([]string, bool) {
 		}
 		return nil, false
 	}
+	if arn := c.param("ResourceArn"); arn != "" {
+		return []string{arn}, true
+	}
 	return named(c.param("TopicArn"))
 }
 

@@ -91,6 +91,9 @@ func newSNS(s *Server, sqs *sqsService) *serviceDef {
 			"ListSubscriptionsByTopic": svc.listSubscriptionsByTopic,
 			"Unsubscribe":              svc.unsubscribe,
 			"Publish":                  svc.publish,
+			"TagResource":              svc.tagResource,
+			"UntagResource":            svc.untagResource,
+			"ListTagsForResource":      svc.listTagsForResource,
 		},
 	}
 }

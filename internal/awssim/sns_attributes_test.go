@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -115,5 +116,28 @@ func TestSQSServerSideEncryption(t *testing.T) {
 	}
 	if a := get(); a["SqsManagedSseEnabled"] != "false" || a["KmsMasterKeyId"] != "" {
 		t.Errorf("unencrypted = %v", a)
+	}
+}
+
+func TestSNSTopicTags(t *testing.T) {
+	ctx := context.Background()
+	sim := awssim.Start(t)
+	cli := sns.NewFromConfig(sim.Config(""))
+	topic, err := cli.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("tagged"), Tags: []snstypes.Tag{{Key: aws.String("rectify:managed"), Value: aws.String("true")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.TagResource(ctx, &sns.TagResourceInput{ResourceArn: topic.TopicArn, Tags: []snstypes.Tag{{Key: aws.String("team"), Value: aws.String("ops")}}}); err != nil {
+		t.Fatalf("TagResource: %v", err)
+	}
+	tags, err := cli.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: topic.TopicArn})
+	if err != nil || len(tags.Tags) != 2 || aws.ToString(tags.Tags[0].Key) != "rectify:managed" {
+		t.Fatalf("ListTagsForResource = %+v, %v", tags, err)
+	}
+	if _, err := cli.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: topic.TopicArn, TagKeys: []string{"team"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:sns:us-east-1:" + awssim.DefaultAccount + ":none")}); apiCode(err) != "ResourceNotFound" {
+		t.Errorf("tags of a missing topic: %v", err)
 	}
 }
