@@ -27,6 +27,7 @@ func Builtin() (*Registry, error) {
 		kmsActions(),
 		macieActions(),
 		ssmActions(),
+		s3ControlActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

@@ -144,6 +144,7 @@ var scenarios = mergeScenarios(
 	guarddutyScenarios,
 	kmsScenarios,
 	ssmScenarios,
+	s3ControlScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
