@@ -28,6 +28,7 @@ func Builtin() (*Registry, error) {
 		macieActions(),
 		ssmActions(),
 		s3ControlActions(),
+		rdsActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

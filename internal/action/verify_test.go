@@ -45,7 +45,13 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	sim := awssim.Start(t, func(o *awssim.Options) { o.GlueReadyDelay = time.Second })
+	return newWorldWith(t)
+}
+
+// newWorldWith is newWorld with the simulator's options changed by opts.
+func newWorldWith(t *testing.T, opts ...func(*awssim.Options)) *world {
+	t.Helper()
+	sim := awssim.Start(t, append([]func(*awssim.Options){func(o *awssim.Options) { o.GlueReadyDelay = time.Second }}, opts...)...)
 	cfg := sim.Config("")
 	return &world{t: t, sim: sim, cfg: cfg, ctx: context.Background(),
 		ec2: ec2.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg)}
@@ -145,6 +151,7 @@ var scenarios = mergeScenarios(
 	kmsScenarios,
 	ssmScenarios,
 	s3ControlScenarios,
+	rdsScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
