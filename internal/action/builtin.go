@@ -29,6 +29,7 @@ func Builtin() (*Registry, error) {
 		ssmActions(),
 		s3ControlActions(),
 		rdsActions(),
+		dynamoDBActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

@@ -152,6 +152,7 @@ var scenarios = mergeScenarios(
 	ssmScenarios,
 	s3ControlScenarios,
 	rdsScenarios,
+	dynamoDBScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
