@@ -30,6 +30,8 @@ func Builtin() (*Registry, error) {
 		s3ControlActions(),
 		rdsActions(),
 		dynamoDBActions(),
+		redshiftActions(),
+		elastiCacheActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

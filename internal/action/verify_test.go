@@ -153,6 +153,7 @@ var scenarios = mergeScenarios(
 	s3ControlScenarios,
 	rdsScenarios,
 	dynamoDBScenarios,
+	dataScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
