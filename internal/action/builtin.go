@@ -32,6 +32,8 @@ func Builtin() (*Registry, error) {
 		dynamoDBActions(),
 		redshiftActions(),
 		elastiCacheActions(),
+		secretActions(),
+		topicActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

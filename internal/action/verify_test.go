@@ -154,6 +154,7 @@ var scenarios = mergeScenarios(
 	rdsScenarios,
 	dynamoDBScenarios,
 	dataScenarios,
+	messagingScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
