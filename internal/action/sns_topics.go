@@ -227,7 +227,7 @@ func verifyDeliveryStatusLogging(ctx context.Context, in Input, _ Result) error 
 
 // queueURL returns the URL of a queue named by URL, ARN or name, "" if it
 // does not exist.
-func queueURL(ctx context.Context, cli *sqs.Client, in Input, ref string) (string, error) {
+func queueURL(ctx context.Context, cli *sqs.Client, ref string) (string, error) {
 	if strings.HasPrefix(ref, "https://") || strings.HasPrefix(ref, "http://") {
 		return ref, nil
 	}
@@ -269,7 +269,7 @@ func enableQueueEncryption(ctx context.Context, in Input) (Result, error) {
 	ref := in.String("queue")
 	cli := sqs.NewFromConfig(in.AWS)
 	out := map[string]any{"queue": ref, "encryption": ""}
-	url, err := queueURL(ctx, cli, in, ref)
+	url, err := queueURL(ctx, cli, ref)
 	if err != nil {
 		return Result{}, err
 	}
@@ -307,7 +307,7 @@ func enableQueueEncryption(ctx context.Context, in Input) (Result, error) {
 func verifyQueueEncryption(ctx context.Context, in Input, _ Result) error {
 	ref := in.String("queue")
 	cli := sqs.NewFromConfig(in.AWS)
-	url, err := queueURL(ctx, cli, in, ref)
+	url, err := queueURL(ctx, cli, ref)
 	if err != nil {
 		return err
 	}

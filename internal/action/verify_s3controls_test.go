@@ -493,3 +493,22 @@ func TestAddLifecycleRuleKeepsExistingRules(t *testing.T) {
 		t.Errorf("a transition S3 refuses: %v, want S3's error", err)
 	}
 }
+
+// An S3 control action in another partition names that partition in the
+// statements it writes.
+func TestSecureTransportStatementInGovCloud(t *testing.T) {
+	w := newWorld(t)
+	b := w.bucket()
+	in := w.input(map[string]any{"bucket": b})
+	in.Target.Partition = "aws-us-gov"
+	reg, _ := Builtin()
+	spec, _ := reg.Lookup("s3.require-secure-transport")
+	if _, err := execute(t, spec, checked(t, spec, in)); err != nil {
+		t.Fatal(err)
+	}
+	doc := w.policyOf(b)
+	raw, _ := json.Marshal(doc)
+	if !strings.Contains(string(raw), "arn:aws-us-gov:s3:::exports") || strings.Contains(string(raw), "arn:aws:s3") {
+		t.Errorf("policy = %s", raw)
+	}
+}
