@@ -21,7 +21,8 @@ func TestCatalogActionsNeedNoMoreThanTheyDeclare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	groups := mergeScenarios(iamCatalogScenarios, cloudtrailTrailScenarios, cloudwatchScenarios, configScenarios, guarddutyScenarios, kmsScenarios, ssmScenarios)
+	groups := mergeScenarios(iamCatalogScenarios, cloudtrailTrailScenarios, cloudwatchScenarios, configScenarios, guarddutyScenarios, kmsScenarios, ssmScenarios,
+		s3ControlScenarios, rdsScenarios, dynamoDBScenarios, dataScenarios, messagingScenarios)
 	for name, sc := range groups {
 		spec, ok := reg.Lookup(name)
 		if !ok {
