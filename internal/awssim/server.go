@@ -73,8 +73,9 @@ type Server struct {
 	// given, instance profiles, the policies of roles they assume).
 	iam *iamService
 
-	srv      *http.Server
-	listener net.Listener
+	srv        *http.Server
+	listener   net.Listener
+	httpClient *http.Client // guarded by mu
 	// URL is the endpoint clients use, e.g. http://127.0.0.1:4566.
 	URL string
 }
@@ -246,8 +247,33 @@ func (s *Server) ConfigFor(accessKeyID, secret, sessionToken string) aws.Config 
 		Region:       s.opts.Region,
 		BaseEndpoint: aws.String(s.URL),
 		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(accessKeyID, secret, sessionToken)),
-		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:   s.client(),
 		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+	}
+}
+
+// client returns the HTTP client of the configurations the Server hands
+// out. It has a transport of its own, whose idle connections Shutdown and
+// Close drop: a connection kept in a shared pool could otherwise be reused
+// for a later Server that happens to listen on the same port.
+func (s *Server) client() *http.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.httpClient == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 16
+		s.httpClient = &http.Client{Timeout: 30 * time.Second, Transport: t}
+	}
+	return s.httpClient
+}
+
+// dropIdle closes the idle connections of the Server's own client.
+func (s *Server) dropIdle() {
+	s.mu.Lock()
+	c := s.httpClient
+	s.mu.Unlock()
+	if c != nil {
+		c.CloseIdleConnections()
 	}
 }
 
@@ -307,6 +333,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.srv == nil {
 		return nil
 	}
+	defer s.dropIdle()
 	return s.srv.Shutdown(ctx)
 }
 
@@ -315,6 +342,7 @@ func (s *Server) Close() error {
 	if s.srv == nil {
 		return nil
 	}
+	defer s.dropIdle()
 	return s.srv.Close()
 }
 
