@@ -14,8 +14,10 @@ import (
 // EC2: VPCs, subnets, security groups and their rules, internet gateways,
 // tags, EBS default encryption, volumes, snapshots and their
 // create-volume permission, instances and their network interfaces
-// (ec2_eni.go). State is kept per account and
-// region.
+// (ec2_eni.go); flow logs, transit gateways, VPC endpoints, network ACLs
+// and VPC and subnet attributes (ec2_network.go); launch templates,
+// instance metadata options and termination protection (ec2_launch.go).
+// State is kept per account and region.
 
 const ec2XMLNS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 
@@ -39,6 +41,12 @@ type ec2Region struct {
 	// ENIs are the network interfaces; use enis(), which makes the map
 	// for state saved before they were simulated.
 	ENIs map[string]*ec2ENI `json:",omitempty"`
+	// Net holds flow logs, transit gateways, VPC endpoints and network
+	// ACLs; use net(), which makes it for state saved before they were
+	// simulated.
+	Net *ec2Net `json:",omitempty"`
+	// LaunchTemplates are keyed by ID; use launchTemplates().
+	LaunchTemplates map[string]*ec2LaunchTemplate `json:",omitempty"`
 	// Tags maps a resource ID to its tags.
 	Tags map[string]map[string]string
 	// EBSEncryptionByDefault is the account's EBS default encryption in
@@ -52,6 +60,10 @@ type ec2VPC struct {
 	ID, CIDR, DHCPOptionsID string
 	IsDefault               bool
 	Seq                     int
+	// DNSSupportOff and DNSHostnames are the enableDnsSupport (on unless
+	// turned off) and enableDnsHostnames attributes.
+	DNSSupportOff bool `json:",omitempty"`
+	DNSHostnames  bool `json:",omitempty"`
 }
 
 type ec2Subnet struct {
@@ -136,6 +148,13 @@ type ec2Instance struct {
 	// ProfileAssociation is the ID of the instance profile's association
 	// (ec2_profiles.go).
 	ProfileAssociation string `json:",omitempty"`
+	// StateChanged is when the instance last changed state by a call.
+	StateChanged time.Time `json:",omitempty"`
+	// Metadata is the instance metadata service's options; nil means
+	// EC2's defaults.
+	Metadata *ec2MetadataOptions `json:",omitempty"`
+	// NoTerminate is the disableApiTermination attribute.
+	NoTerminate bool `json:",omitempty"`
 }
 
 func newEC2(s *Server) *serviceDef {
@@ -187,6 +206,12 @@ func newEC2(s *Server) *serviceDef {
 		ops[op] = h
 	}
 	for op, h := range svc.profileOps() {
+		ops[op] = h
+	}
+	for op, h := range svc.networkOps() {
+		ops[op] = h
+	}
+	for op, h := range svc.launchOps() {
 		ops[op] = h
 	}
 	for op, h := range ops {
@@ -259,6 +284,16 @@ func errEC2NotFound(kind, id string) *Error {
 		return ec2Err("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
 	case "network-interface":
 		return ec2Err("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+	case "vpc-flow-log":
+		return ec2Err("InvalidFlowLogId.NotFound", "These flow log ids in the input list are not found: [TotalCount: 1] %s", id)
+	case "transit-gateway":
+		return ec2Err("InvalidTransitGatewayID.NotFound", "Transit Gateway %s was deleted or does not exist.", id)
+	case "vpc-endpoint":
+		return ec2Err("InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '%s' does not exist", id)
+	case "network-acl":
+		return ec2Err("InvalidNetworkAclID.NotFound", "The networkAcl ID '%s' does not exist", id)
+	case "launch-template":
+		return ec2Err("InvalidLaunchTemplateId.NotFound", "The specified launch template, with template ID %s, does not exist.", id)
 	}
 	return ec2Err("InvalidID", "The ID '%s' is not valid", id)
 }
@@ -784,6 +819,16 @@ func (r *ec2Region) resourceType(id string) (string, bool) {
 		return "instance", r.Instances[id] != nil
 	case "eni":
 		return "network-interface", r.enis()[id] != nil
+	case "fl":
+		return "vpc-flow-log", r.net().FlowLogs[id] != nil
+	case "tgw":
+		return "transit-gateway", r.net().TGWs[id] != nil
+	case "vpce":
+		return "vpc-endpoint", r.net().Endpoints[id] != nil
+	case "acl":
+		return "network-acl", r.net().ACLs[id] != nil
+	case "lt":
+		return "launch-template", r.launchTemplates()[id] != nil
 	}
 	return "", false
 }
@@ -960,6 +1005,7 @@ func (r *ec2Region) newVPC(c *call, cidr string, isDefault bool) *ec2VPC {
 		{ID: c.newID("sgr-", 17), Egress: true, Protocol: "-1", FromPort: -1, ToPort: -1, CidrIPv4: "0.0.0.0/0"},
 	}
 	r.Groups[g.ID] = g
+	r.newNetworkACL(c, v.ID, true)
 	return v
 }
 
@@ -969,6 +1015,7 @@ func (svc *ec2Service) createDefaultVpc(c *call, in url.Values) (any, error) {
 		return nil, ec2Err("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
 	}
 	v := r.newVPC(c, "172.31.0.0/16", true)
+	v.DNSHostnames = true
 	for i, az := range []string{"a", "b", "c"} {
 		sn := &ec2Subnet{ID: c.newID("subnet-", 17), VPCID: v.ID, CIDR: fmt.Sprintf("172.31.%d.0/20", i*16), AZ: c.region + az,
 			DefaultForAZ: true, MapPublicIP: true, Seq: r.next()}
@@ -1051,12 +1098,16 @@ func (svc *ec2Service) deleteVpc(c *call, in url.Values) (any, error) {
 			return nil, dep
 		}
 	}
+	if r.vpcHasNetworkDependencies(id) {
+		return nil, dep
+	}
 	for gid, g := range r.Groups {
 		if g.VPCID == id {
 			delete(r.Groups, gid)
 			r.dropTags(gid)
 		}
 	}
+	r.dropVPCNetwork(id)
 	delete(r.VPCs, id)
 	r.dropTags(id)
 	return xReturn{true}, nil
@@ -2644,6 +2695,8 @@ type xInstance struct {
 	Profile        *xProfile          `xml:"iamInstanceProfile,omitempty"`
 	ENIs           []xENI             `xml:"networkInterfaceSet>item"`
 	Tags           []xTag             `xml:"tagSet>item"`
+	Reason         string             `xml:"reason"`
+	Metadata       xMetadataOptions   `xml:"metadataOptions"`
 }
 
 type xBlockDevice struct {
@@ -2663,7 +2716,7 @@ func (r *ec2Region) xInstance(in *ec2Instance) xInstance {
 	x := xInstance{
 		ID: in.ID, ImageID: in.ImageID, State: stateOf(in.State), InstanceType: in.Type, LaunchTime: isoTime(in.Launched),
 		AZ: in.AZ, Tenancy: "default", Architecture: "x86_64", RootDeviceType: "ebs", RootDeviceName: "/dev/xvda",
-		Tags: r.tagSet(in.ID),
+		Tags: r.tagSet(in.ID), Reason: in.stateReason(), Metadata: in.metadata().xml(),
 	}
 	if in.State != "terminated" {
 		x.SubnetID, x.VPCID, x.PrivateIP = in.SubnetID, in.VPCID, in.PrivateIP
@@ -2794,6 +2847,11 @@ func (svc *ec2Service) runInstances(c *call, in url.Values) (any, error) {
 		}
 		profileID = c.s.newKeyLocked("AIPA", 17)
 	}
+	metadata, err := runMetadataOptions(in)
+	if err != nil {
+		return nil, err
+	}
+	noTerminate := in.Get("DisableApiTermination") == "true"
 	rootSize := 8
 	for _, bdm := range queryStructs(in, "BlockDeviceMapping") {
 		if bdm.Get("DeviceName") == "/dev/xvda" {
@@ -2806,7 +2864,7 @@ func (svc *ec2Service) runInstances(c *call, in url.Values) (any, error) {
 	for range maxCount {
 		inst := &ec2Instance{ID: c.newID("i-", 17), ReservationID: res.ID, ImageID: image, Type: typ, SubnetID: sn.ID, VPCID: sn.VPCID,
 			AZ: sn.AZ, ProfileARN: profileARN, ProfileID: profileID,
-			State: "running", Launched: c.now, Seq: r.next()}
+			State: "running", Launched: c.now, Seq: r.next(), Metadata: metadata, NoTerminate: noTerminate}
 		if profileARN != "" {
 			inst.ProfileAssociation = c.newID("iip-assoc-", 17)
 		}
@@ -2932,9 +2990,12 @@ func (svc *ec2Service) modifyInstanceAttribute(c *call, in url.Values) (any, err
 	if err != nil {
 		return nil, err
 	}
+	if v, ok := in["DisableApiTermination.Value"]; ok {
+		return svc.setTerminationProtection(c, inst, v)
+	}
 	groups := queryList(in, "GroupId")
 	if len(groups) == 0 {
-		return nil, ec2Err("InvalidParameterCombination", "The simulated ModifyInstanceAttribute supports only the GroupId parameter (security groups).")
+		return nil, ec2Err("InvalidParameterCombination", "The simulated ModifyInstanceAttribute supports only the GroupId and DisableApiTermination parameters.")
 	}
 	if inst.State == "terminated" {
 		return nil, ec2Err("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be modified.", id)
@@ -2977,6 +3038,9 @@ func (svc *ec2Service) changeInstanceState(target string) queryHandler {
 			if target != "terminated" && inst.State == "terminated" {
 				return nil, ec2Err("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be %s.", id, map[string]string{"stopped": "stopped", "running": "started"}[target])
 			}
+			if target == "terminated" && inst.NoTerminate && inst.State != "terminated" {
+				return nil, ec2Err("OperationNotPermitted", "The instance '%s' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", id)
+			}
 		}
 		type change struct {
 			ID       string         `xml:"instanceId"`
@@ -2991,6 +3055,9 @@ func (svc *ec2Service) changeInstanceState(target string) queryHandler {
 			cur := transitional
 			if prev == target {
 				cur = target
+			}
+			if prev != target {
+				inst.StateChanged = c.now
 			}
 			inst.State = target
 			if target == "terminated" && prev != "terminated" {

@@ -30,6 +30,10 @@ type ec2ENI struct {
 	AttachTime          time.Time
 	DeleteOnTermination bool
 	Seq                 int
+	// InterfaceType is "interface" when empty; VPC endpoints' interfaces
+	// are "vpc_endpoint" and managed by AWS.
+	InterfaceType    string `json:",omitempty"`
+	RequesterManaged bool   `json:",omitempty"`
 }
 
 // maxGroupsPerInterface is EC2's default quota of security groups per
@@ -173,6 +177,9 @@ func (r *ec2Region) xENI(e *ec2ENI, full bool) xENI {
 	x := xENI{ID: e.ID, SubnetID: e.SubnetID, VPCID: e.VPCID, Description: e.Description, OwnerID: r.Account, Status: "available",
 		MAC: e.MAC, PrivateIP: e.PrivateIP, PrivateDNS: dns, SourceDestCheck: e.SourceDestCheck, InterfaceType: "interface",
 		PrivateIPs: []xPrivateIP{{e.PrivateIP, dns, true}}}
+	if e.InterfaceType != "" {
+		x.InterfaceType = e.InterfaceType
+	}
 	for _, gid := range e.Groups {
 		name := ""
 		if g := r.Groups[gid]; g != nil {
@@ -188,6 +195,7 @@ func (r *ec2Region) xENI(e *ec2ENI, full bool) xENI {
 	if full {
 		x.AZ = e.AZ
 		x.RequesterManaged = new(bool)
+		*x.RequesterManaged = e.RequesterManaged
 		x.Tags = r.tagSet(e.ID)
 		if x.Attachment != nil {
 			x.Attachment.InstanceID, x.Attachment.InstanceOwnerID = e.InstanceID, r.Account
@@ -249,7 +257,7 @@ func (svc *ec2Service) describeNetworkInterfaces(c *call, in url.Values) (any, e
 		idParam: "NetworkInterfaceId", kind: "network-interface",
 		filters: []string{"network-interface-id", "attachment.instance-id", "attachment.attachment-id", "attachment.device-index",
 			"attachment.status", "subnet-id", "vpc-id", "availability-zone", "group-id", "group-name", "status", "description",
-			"private-ip-address", "mac-address", "owner-id"},
+			"private-ip-address", "mac-address", "owner-id", "interface-type", "requester-managed"},
 		id:  func(e *ec2ENI) string { return e.ID },
 		seq: func(e *ec2ENI) int { return e.Seq },
 		attr: func(e *ec2ENI, name string) []string {
@@ -291,6 +299,10 @@ func (svc *ec2Service) describeNetworkInterfaces(c *call, in url.Values) (any, e
 				return []string{e.MAC}
 			case "owner-id":
 				return []string{r.Account}
+			case "interface-type":
+				return []string{x.InterfaceType}
+			case "requester-managed":
+				return []string{boolStr(e.RequesterManaged)}
 			}
 			return nil
 		},
@@ -369,6 +381,9 @@ func (svc *ec2Service) deleteNetworkInterface(c *call, in url.Values) (any, erro
 	}
 	if e.InstanceID != "" {
 		return nil, ec2Err("InvalidNetworkInterface.InUse", "The network interface '%s' is currently in use.", e.ID)
+	}
+	if e.RequesterManaged {
+		return nil, ec2Err("OperationNotPermitted", "The network interface '%s' is managed by AWS and cannot be deleted: delete the resource that owns it.", e.ID)
 	}
 	delete(r.ENIs, e.ID)
 	r.dropTags(e.ID)

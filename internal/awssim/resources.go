@@ -330,6 +330,14 @@ func ec2IDType(id string) string {
 		return "network-acl"
 	case "ami":
 		return "image"
+	case "fl":
+		return "vpc-flow-log"
+	case "tgw":
+		return "transit-gateway"
+	case "vpce":
+		return "vpc-endpoint"
+	case "lt":
+		return "launch-template"
 	}
 	return ""
 }
@@ -433,6 +441,39 @@ func ec2Resources(c *call) ([]string, bool) {
 		ids("InstanceId", true)
 	case "AssociateIamInstanceProfile":
 		id("InstanceId", true)
+	case "ModifyInstanceMetadataOptions":
+		id("InstanceId", true)
+	case "ModifyVpcAttribute":
+		id("VpcId", true)
+	case "ModifySubnetAttribute":
+		id("SubnetId", true)
+	case "CreateFlowLogs":
+		created("vpc-flow-log")
+		ids("ResourceId", true)
+	case "DeleteFlowLogs":
+		ids("FlowLogId", true)
+	case "CreateTransitGateway":
+		created("transit-gateway")
+	case "ModifyTransitGateway", "DeleteTransitGateway":
+		id("TransitGatewayId", true)
+	case "CreateVpcEndpoint":
+		created("vpc-endpoint")
+		id("VpcId", true)
+		ids("SubnetId", false)
+		ids("SecurityGroupId", false)
+		ids("RouteTableId", false)
+	case "DeleteVpcEndpoints":
+		ids("VpcEndpointId", true)
+	case "CreateNetworkAcl":
+		created("network-acl")
+		id("VpcId", true)
+	case "DeleteNetworkAcl", "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry":
+		id("NetworkAclId", true)
+	case "CreateLaunchTemplate":
+		created("launch-template")
+	case "CreateLaunchTemplateVersion", "ModifyLaunchTemplate", "DeleteLaunchTemplate":
+		// Named by ID only; a template named by its name is not resolved.
+		id("LaunchTemplateId", true)
 	default:
 		return nil, false
 	}
