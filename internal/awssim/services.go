@@ -9,10 +9,12 @@ func newServices(s *Server) []*serviceDef {
 	iam.addProfileOps(iamDef)
 	s3, s3Def := newS3(s)
 	sqs, sqsDef := newSQS(s)
+	ec2Def := newEC2(s)
+	ec2 := ec2Def.State.(*ec2Service)
 	return []*serviceDef{
 		iamDef,
 		newSTS(s, iam),
-		newEC2(s),
+		ec2Def,
 		s3Def, newS3Control(s, s3),
 		sqsDef, newSNS(s, sqs),
 		newCloudTrail(s),
@@ -34,6 +36,7 @@ func newServices(s *Server) []*serviceDef {
 		newRedshift(s),
 		newElastiCache(s),
 		newSecretsManager(s),
+		newAutoScaling(s, ec2),
 	}
 }
 
