@@ -37,6 +37,7 @@ func newServices(s *Server) []*serviceDef {
 		newElastiCache(s),
 		newSecretsManager(s),
 		newAutoScaling(s, ec2),
+		newELBv2(s, ec2),
 	}
 }
 
