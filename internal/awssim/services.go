@@ -38,6 +38,8 @@ func newServices(s *Server) []*serviceDef {
 		newSecretsManager(s),
 		newAutoScaling(s, ec2),
 		newELBv2(s, ec2),
+		newECS(s),
+		newECR(s),
 	}
 }
 
