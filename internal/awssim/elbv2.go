@@ -474,7 +474,7 @@ func (svc *elbv2Service) describeTargetGroups(c *call, in url.Values) (any, erro
 	}
 	return struct {
 		TGs  []xELBTargetGroup `xml:"TargetGroups>member"`
-		Next string         `xml:"NextMarker,omitempty"`
+		Next string            `xml:"NextMarker,omitempty"`
 	}{mapAll(page, func(tg *elbTargetGroup) xELBTargetGroup { return svc.xELBTargetGroup(c, tg) }), next}, nil
 }
 
@@ -581,9 +581,9 @@ type xELBFixed struct {
 }
 
 type xELBAction struct {
-	Type           string           `xml:"Type"`
-	TargetGroupARN string           `xml:"TargetGroupArn,omitempty"`
-	Order          int              `xml:"Order,omitempty"`
+	Type           string              `xml:"Type"`
+	TargetGroupARN string              `xml:"TargetGroupArn,omitempty"`
+	Order          int                 `xml:"Order,omitempty"`
 	Redirect       *xELBRedirect       `xml:"RedirectConfig,omitempty"`
 	Fixed          *xELBFixed          `xml:"FixedResponseConfig,omitempty"`
 	Forward        []xELBForwardTarget `xml:"ForwardConfig>TargetGroups>member,omitempty"`
@@ -617,12 +617,12 @@ type xELBCertificate struct {
 }
 
 type xELBListener struct {
-	ARN             string         `xml:"ListenerArn"`
-	LoadBalancerARN string         `xml:"LoadBalancerArn"`
-	Port            int            `xml:"Port"`
-	Protocol        string         `xml:"Protocol"`
+	ARN             string            `xml:"ListenerArn"`
+	LoadBalancerARN string            `xml:"LoadBalancerArn"`
+	Port            int               `xml:"Port"`
+	Protocol        string            `xml:"Protocol"`
 	Certificates    []xELBCertificate `xml:"Certificates>member,omitempty"`
-	SslPolicy       string         `xml:"SslPolicy,omitempty"`
+	SslPolicy       string            `xml:"SslPolicy,omitempty"`
 	DefaultActions  []xELBAction      `xml:"DefaultActions>member"`
 }
 
@@ -749,7 +749,7 @@ func (svc *elbv2Service) describeListeners(c *call, in url.Values) (any, error) 
 	}
 	return struct {
 		Listeners []xELBListener `xml:"Listeners>member"`
-		Next      string      `xml:"NextMarker,omitempty"`
+		Next      string         `xml:"NextMarker,omitempty"`
 	}{mapAll(page, (*elbListener).xml), next}, nil
 }
 
@@ -796,11 +796,11 @@ type xELBCondition struct {
 }
 
 type xELBRule struct {
-	ARN        string       `xml:"RuleArn"`
-	Priority   string       `xml:"Priority"`
+	ARN        string          `xml:"RuleArn"`
+	Priority   string          `xml:"Priority"`
 	Conditions []xELBCondition `xml:"Conditions>member"`
 	Actions    []xELBAction    `xml:"Actions>member"`
-	IsDefault  bool         `xml:"IsDefault"`
+	IsDefault  bool            `xml:"IsDefault"`
 }
 
 func (r *elbRule) xml() xELBRule {
@@ -917,7 +917,7 @@ func (svc *elbv2Service) describeRules(c *call, in url.Values) (any, error) {
 	}
 	return struct {
 		Rules []xELBRule `xml:"Rules>member"`
-		Next  string  `xml:"NextMarker,omitempty"`
+		Next  string     `xml:"NextMarker,omitempty"`
 	}{page, next}, nil
 }
 

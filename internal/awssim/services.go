@@ -40,6 +40,8 @@ func newServices(s *Server) []*serviceDef {
 		newELBv2(s, ec2),
 		newECS(s),
 		newECR(s),
+		newCodeBuild(s),
+		newCloudFormation(s),
 	}
 }
 
