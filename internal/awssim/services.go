@@ -42,6 +42,7 @@ func newServices(s *Server) []*serviceDef {
 		newECR(s),
 		newCodeBuild(s),
 		newCloudFormation(s),
+		newCloudFront(s),
 	}
 }
 
