@@ -19,7 +19,7 @@ func s3Distribution(ref, bucket string) *cftypes.DistributionConfig {
 			S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: aws.String("")}}}},
 		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: aws.String("s3"), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
 			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6")},
-		Logging: &cftypes.LoggingConfig{Enabled: aws.Bool(false), Bucket: aws.String(""), Prefix: aws.String(""), IncludeCookies: aws.Bool(false)},
+		Logging:    &cftypes.LoggingConfig{Enabled: aws.Bool(false), Bucket: aws.String(""), Prefix: aws.String(""), IncludeCookies: aws.Bool(false)},
 		PriceClass: cftypes.PriceClassPriceClass100}
 }
 

@@ -11,6 +11,7 @@ func newServices(s *Server) []*serviceDef {
 	sqs, sqsDef := newSQS(s)
 	ec2Def := newEC2(s)
 	ec2 := ec2Def.State.(*ec2Service)
+	apigatewayDef, apigatewayV2Def := newAPIGateway(s)
 	return []*serviceDef{
 		iamDef,
 		newSTS(s, iam),
@@ -43,6 +44,8 @@ func newServices(s *Server) []*serviceDef {
 		newCodeBuild(s),
 		newCloudFormation(s),
 		newCloudFront(s),
+		apigatewayDef, apigatewayV2Def,
+		newAthena(s),
 	}
 }
 
