@@ -34,6 +34,9 @@ func Builtin() (*Registry, error) {
 		elastiCacheActions(),
 		secretActions(),
 		topicActions(),
+		ec2StorageActions(),
+		ec2ComputeActions(),
+		ec2VPCActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

@@ -27,17 +27,22 @@ func ec2Actions() []Spec {
 		{
 			Name: "ec2.revoke-open-ingress",
 			Description: "Revoke, by security group rule ID, the ingress rules of a security group that admit the whole " +
-				"internet (0.0.0.0/0 or ::/0) to a sensitive port or to every protocol, leaving every other rule as it is.",
+				"internet (0.0.0.0/0 or ::/0) to a sensitive port, to a port outside the authorized ones, or to every " +
+				"protocol, leaving every other rule as it is.",
 			Params: []Param{
 				{Name: "group_id", Type: String, Required: true, Description: "the security group's ID (sg-...)"},
 				{Name: "ports", Type: PortList, Default: []any{22, 3389},
-					Description: "the sensitive ports: port numbers from 0 to 65535 and ranges such as \"8000-8100\"; a TCP or UDP rule whose port range covers one of them is revoked, as is any all-protocols rule"},
+					Description: "the sensitive ports: port numbers from 0 to 65535 and ranges such as \"8000-8100\"; a TCP or UDP rule whose port range covers one of them is revoked, as is any all-protocols rule; an empty list leaves only the authorized lists to decide"},
+				{Name: "authorized_tcp_ports", Type: PortList,
+					Description: "when this or authorized_udp_ports is set, the only ports that may be open to the world: a TCP rule whose port range reaches beyond them is revoked, whatever ports says"},
+				{Name: "authorized_udp_ports", Type: PortList,
+					Description: "the UDP ports that may be open to the world, as authorized_tcp_ports for UDP; unset while authorized_tcp_ports is set, no UDP port is authorized"},
 			},
 			Reads:  []string{"ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups"},
 			Writes: []string{"ec2:RevokeSecurityGroupIngress"},
 			Describe: func(in Input) string {
-				return fmt.Sprintf("revoke the ingress rules of security group %s in %s/%s that admit 0.0.0.0/0 or ::/0 to all protocols or to port %s",
-					in.String("group_id"), in.Target.Account, in.Target.Region, FormatPorts(in.Ports("ports")))
+				return fmt.Sprintf("revoke the ingress rules of security group %s in %s/%s that admit 0.0.0.0/0 or ::/0 to %s",
+					in.String("group_id"), in.Target.Account, in.Target.Region, ingressPolicyOf(in))
 			},
 			Run:    revokeOpenIngress,
 			Verify: verifyNoOpenIngress,
@@ -87,27 +92,100 @@ func worldCIDR(cidr string) bool {
 // internet to all protocols, or over TCP or UDP to a port range that
 // covers one of ports.
 func openToWorld(rule ec2types.SecurityGroupRule, ports []PortRange) bool {
+	return ingressPolicy{sensitive: ports}.offends(rule)
+}
+
+// ingressPolicy says which world-open ingress rules must go: those that
+// admit every protocol, those whose TCP or UDP ports cover a sensitive
+// port, and, when authorized lists are set, those whose ports reach
+// beyond the authorized ports of their protocol.
+type ingressPolicy struct {
+	sensitive []PortRange
+	// authorized holds the authorized ports of "tcp" and "udp"; nil when
+	// no authorized list is set.
+	authorized map[string][]PortRange
+}
+
+// ingressPolicyOf reads the policy from ec2.revoke-open-ingress's
+// parameters.
+func ingressPolicyOf(in Input) ingressPolicy {
+	p := ingressPolicy{sensitive: in.Ports("ports")}
+	_, tcp := in.Params["authorized_tcp_ports"]
+	_, udp := in.Params["authorized_udp_ports"]
+	if tcp || udp {
+		p.authorized = map[string][]PortRange{"tcp": in.Ports("authorized_tcp_ports"), "udp": in.Ports("authorized_udp_ports")}
+	}
+	return p
+}
+
+// String says what the policy revokes, for descriptions and messages.
+func (p ingressPolicy) String() string {
+	parts := []string{"all protocols"}
+	if len(p.sensitive) > 0 {
+		parts = append(parts, "port "+FormatPorts(p.sensitive))
+	}
+	if p.authorized != nil {
+		for _, proto := range []string{"tcp", "udp"} {
+			if len(p.authorized[proto]) == 0 {
+				parts = append(parts, "any "+strings.ToUpper(proto)+" port")
+			} else {
+				parts = append(parts, strings.ToUpper(proto)+" ports other than "+FormatPorts(p.authorized[proto]))
+			}
+		}
+	}
+	return strings.Join(parts, " or ")
+}
+
+// offends reports whether rule is a world-open ingress rule the policy
+// revokes. ICMP and other protocols are left alone.
+func (p ingressPolicy) offends(rule ec2types.SecurityGroupRule) bool {
 	if aws.ToBool(rule.IsEgress) {
 		return false
 	}
 	if !worldCIDR(aws.ToString(rule.CidrIpv4)) && !worldCIDR(aws.ToString(rule.CidrIpv6)) {
 		return false
 	}
+	var proto string
 	switch strings.ToLower(aws.ToString(rule.IpProtocol)) {
 	case "-1", "all":
 		return true
-	case "tcp", "6", "udp", "17":
-		from, to := aws.ToInt32(rule.FromPort), aws.ToInt32(rule.ToPort)
-		if from == -1 && to == -1 {
-			return true // every port
-		}
-		for _, p := range ports {
-			if p.Overlaps(PortRange{int(from), int(to)}) {
-				return true
-			}
+	case "tcp", "6":
+		proto = "tcp"
+	case "udp", "17":
+		proto = "udp"
+	default:
+		return false
+	}
+	from, to := aws.ToInt32(rule.FromPort), aws.ToInt32(rule.ToPort)
+	r := PortRange{int(from), int(to)}
+	if from == -1 && to == -1 {
+		r = PortRange{0, 65535} // every port
+	}
+	for _, s := range p.sensitive {
+		if s.Overlaps(r) {
+			return true
 		}
 	}
-	return false
+	return p.authorized != nil && !covered(r, p.authorized[proto])
+}
+
+// covered reports whether every port of r is in one of ranges.
+func covered(r PortRange, ranges []PortRange) bool {
+	sorted := slices.Clone(ranges)
+	slices.SortFunc(sorted, func(a, b PortRange) int { return a.From - b.From })
+	next := r.From // the first port of r not yet known to be covered
+	for _, a := range sorted {
+		if a.From > next {
+			break
+		}
+		if a.To >= next {
+			next = a.To + 1
+		}
+		if next > r.To {
+			return true
+		}
+	}
+	return next > r.To
 }
 
 // describeSGRule renders a rule for people: "tcp 22 from 0.0.0.0/0".
@@ -135,8 +213,8 @@ func describeSGRule(r ec2types.SecurityGroupRule) string {
 	return s
 }
 
-// openIngressRules returns the group's rules that openToWorld selects.
-func openIngressRules(ctx context.Context, cli *ec2.Client, groupID string, ports []PortRange) ([]ec2types.SecurityGroupRule, error) {
+// openIngressRules returns the group's rules that the policy revokes.
+func openIngressRules(ctx context.Context, cli *ec2.Client, groupID string, policy ingressPolicy) ([]ec2types.SecurityGroupRule, error) {
 	var out []ec2types.SecurityGroupRule
 	p := ec2.NewDescribeSecurityGroupRulesPaginator(cli, &ec2.DescribeSecurityGroupRulesInput{
 		Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}},
@@ -150,7 +228,7 @@ func openIngressRules(ctx context.Context, cli *ec2.Client, groupID string, port
 			return nil, fmt.Errorf("describe the rules of security group %s: %w", groupID, err)
 		}
 		for _, r := range page.SecurityGroupRules {
-			if aws.ToString(r.GroupId) == groupID && openToWorld(r, ports) {
+			if aws.ToString(r.GroupId) == groupID && policy.offends(r) {
 				out = append(out, r)
 			}
 		}
@@ -160,15 +238,15 @@ func openIngressRules(ctx context.Context, cli *ec2.Client, groupID string, port
 
 func revokeOpenIngress(ctx context.Context, in Input) (Result, error) {
 	groupID := in.String("group_id")
-	ports := in.Ports("ports")
-	if ports == nil {
+	if in.Ports("ports") == nil {
 		return Result{}, &ParamError{Action: "ec2.revoke-open-ingress", Param: "ports", Value: in.Params["ports"], Err: fmt.Errorf("%w: want a port list", ErrParamType)}
 	}
+	policy := ingressPolicyOf(in)
 	cli := ec2.NewFromConfig(in.AWS)
 	gone := Result{Outcome: NotFound, Message: fmt.Sprintf("security group %s does not exist", groupID),
 		Output: map[string]any{"group_id": groupID, "revoked_rule_ids": []any{}, "revoked_rules": []any{}, "summary": "the group does not exist"}}
 	for attempt := 1; ; attempt++ {
-		rules, err := openIngressRules(ctx, cli, groupID, ports)
+		rules, err := openIngressRules(ctx, cli, groupID, policy)
 		if err != nil {
 			return Result{}, err
 		}
@@ -182,7 +260,7 @@ func revokeOpenIngress(ctx context.Context, in Input) (Result, error) {
 				return Result{}, fmt.Errorf("describe security group %s: %w", groupID, err)
 			}
 			return Result{Outcome: AlreadyDone,
-				Message: fmt.Sprintf("security group %s has no ingress rule open to the world on port %s or all protocols", groupID, FormatPorts(ports)),
+				Message: fmt.Sprintf("security group %s has no ingress rule open to the world on %s", groupID, policy),
 				Output:  map[string]any{"group_id": groupID, "revoked_rule_ids": []any{}, "revoked_rules": []any{}, "summary": "nothing to revoke"}}, nil
 		}
 		ids := make([]string, len(rules))
@@ -288,7 +366,7 @@ func detachInternetGateway(ctx context.Context, in Input) (Result, error) {
 // the world on the sensitive ports left.
 func verifyNoOpenIngress(ctx context.Context, in Input, _ Result) error {
 	groupID := in.String("group_id")
-	rules, err := openIngressRules(ctx, ec2.NewFromConfig(in.AWS), groupID, in.Ports("ports"))
+	rules, err := openIngressRules(ctx, ec2.NewFromConfig(in.AWS), groupID, ingressPolicyOf(in))
 	if err != nil {
 		return err
 	}

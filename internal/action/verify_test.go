@@ -155,6 +155,7 @@ var scenarios = mergeScenarios(
 	dynamoDBScenarios,
 	dataScenarios,
 	messagingScenarios,
+	ec2ControlScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
