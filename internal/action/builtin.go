@@ -37,6 +37,7 @@ func Builtin() (*Registry, error) {
 		ec2StorageActions(),
 		ec2ComputeActions(),
 		ec2VPCActions(),
+		autoscalingActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

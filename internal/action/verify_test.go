@@ -156,6 +156,7 @@ var scenarios = mergeScenarios(
 	dataScenarios,
 	messagingScenarios,
 	ec2ControlScenarios,
+	autoscalingScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
