@@ -38,6 +38,12 @@ func Builtin() (*Registry, error) {
 		ec2ComputeActions(),
 		ec2VPCActions(),
 		autoscalingActions(),
+		elbv2Actions(),
+		ecsActions(),
+		ecrActions(),
+		lambdaActions(),
+		codebuildActions(),
+		athenaActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

@@ -157,6 +157,7 @@ var scenarios = mergeScenarios(
 	messagingScenarios,
 	ec2ControlScenarios,
 	autoscalingScenarios,
+	serviceScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
