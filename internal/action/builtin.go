@@ -44,6 +44,7 @@ func Builtin() (*Registry, error) {
 		lambdaActions(),
 		codebuildActions(),
 		athenaActions(),
+		cloudfrontActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

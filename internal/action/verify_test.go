@@ -158,6 +158,7 @@ var scenarios = mergeScenarios(
 	ec2ControlScenarios,
 	autoscalingScenarios,
 	serviceScenarios,
+	cloudfrontScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
