@@ -45,6 +45,7 @@ func Builtin() (*Registry, error) {
 		codebuildActions(),
 		athenaActions(),
 		cloudfrontActions(),
+		apigatewayActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

@@ -159,6 +159,7 @@ var scenarios = mergeScenarios(
 	autoscalingScenarios,
 	serviceScenarios,
 	cloudfrontScenarios,
+	apigatewayScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
