@@ -46,6 +46,7 @@ func Builtin() (*Registry, error) {
 		athenaActions(),
 		cloudfrontActions(),
 		apigatewayActions(),
+		cloudformationActions(),
 	} {
 		for _, s := range group {
 			if err := r.Register(s); err != nil {

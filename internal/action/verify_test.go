@@ -160,6 +160,7 @@ var scenarios = mergeScenarios(
 	serviceScenarios,
 	cloudfrontScenarios,
 	apigatewayScenarios,
+	cloudformationScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {

@@ -161,6 +161,16 @@ func (svc *snsService) createTopic(c *call, in url.Values) (any, error) {
 				return nil, errSNSParam("Attributes Reason: Topic already exists with different attributes")
 			}
 		}
+		// Tags given for an existing topic must be the ones it has.
+		if tags := queryStructs(in, "Tags"); len(tags) > 0 {
+			same := len(tags) == len(t.Tags)
+			for _, tag := range tags {
+				same = same && t.Tags[tag.Get("Key")] == tag.Get("Value")
+			}
+			if !same {
+				return nil, errSNSParam("Tags Reason: Topic already exists with different tags")
+			}
+		}
 		return struct {
 			TopicArn string `xml:"TopicArn"`
 		}{arn}, nil
