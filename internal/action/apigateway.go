@@ -38,7 +38,7 @@ func apigatewayActions() []Spec {
 				{Name: "stage", Type: String, Required: true, Description: "the stage's ARN (arn:aws:apigateway:REGION::/restapis/ID/stages/NAME or ::/apis/ID/stages/NAME)"},
 				{Name: "logging_level", Type: String, Default: "ERROR", Description: "the level to set where the level is not accepted: ERROR or INFO"},
 				{Name: "accepted_levels", Type: StringList, Default: []string{"ERROR", "INFO"}, Description: "the levels that are left as they are (the control's loggingLevel)"},
-				{Name: "cloudwatch_role", Type: String, Default: createDefault,
+				{Name: "cloudwatch_role", Type: String, Default: Create,
 					Description: "the role API Gateway writes logs with, set only when the account has none: a role ARN, or \"create\" to make (or reuse) " + APIGatewayLogsRole + " with the AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs"},
 			},
 			Reads:            []string{"apigateway:GET", "iam:GetRole"},
@@ -94,9 +94,9 @@ func parseStage(action, ref string) (apiStage, error) {
 		Err: fmt.Errorf("%w: want arn:aws:apigateway:REGION::/restapis/ID/stages/NAME or ::/apis/ID/stages/NAME", ErrParamType)})
 }
 
-// ensureLogsRole gives the account an API Gateway CloudWatch Logs role if
+// ensureAPIGatewayLogsRole gives the account an API Gateway CloudWatch Logs role if
 // it has none, and says what it did ("" when nothing was needed).
-func ensureLogsRole(ctx context.Context, in Input) (what string, created []string, err error) {
+func ensureAPIGatewayLogsRole(ctx context.Context, in Input) (what string, created []string, err error) {
 	cli := apigateway.NewFromConfig(in.AWS)
 	acct, err := cli.GetAccount(ctx, &apigateway.GetAccountInput{})
 	if err != nil {
@@ -106,7 +106,7 @@ func ensureLogsRole(ctx context.Context, in Input) (what string, created []strin
 		return "", nil, nil
 	}
 	arn := in.String("cloudwatch_role")
-	if arn == createDefault {
+	if arn == Create {
 		iamc := iam.NewFromConfig(in.AWS)
 		role, err := iamc.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(APIGatewayLogsRole)})
 		switch {
@@ -125,7 +125,7 @@ func ensureLogsRole(ctx context.Context, in Input) (what string, created []strin
 			}
 			arn = aws.ToString(made.Role.Arn)
 			created = append(created, arn)
-			policy := "arn:" + partitionOf(in.Target.Partition, in.Target.Region) + ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+			policy := "arn:" + partitionOf(in) + ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 			if _, err := iamc.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(APIGatewayLogsRole), PolicyArn: aws.String(policy)}); err != nil {
 				return "", nil, fmt.Errorf("attach %s to role %s: %w", policy, APIGatewayLogsRole, err)
 			}
@@ -257,7 +257,7 @@ func enableExecutionLogging(ctx context.Context, in Input) (Result, error) {
 	if len(gaps) == 0 {
 		return Result{Outcome: AlreadyDone, Message: fmt.Sprintf("every method and route of API Gateway stage %s logs at %s", s, strings.Join(accepted, " or ")), Output: out}, nil
 	}
-	roleDone, created, err := ensureLogsRole(ctx, in)
+	roleDone, created, err := ensureAPIGatewayLogsRole(ctx, in)
 	out["created"] = created
 	if err != nil {
 		return Result{}, err

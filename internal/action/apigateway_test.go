@@ -59,10 +59,10 @@ func TestExecutionLoggingRoleNotRectifys(t *testing.T) {
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
 		Tags:                     []iamtypes.Tag{{Key: aws.String("owner"), Value: aws.String("platform")}}})
 	w.must(err)
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	_, err = w.run("apigateway.enable-execution-logging", w.input(map[string]any{"stage": "/restapis/" + api + "/stages/prod"}))
 	wantPermanent(t, err, "set cloudwatch_role")
-	if writes := w.writesSince(mark); len(writes) != 0 {
+	if writes := w.writesSince("us-east-1", mark); len(writes) != 0 {
 		t.Errorf("writes: %v", writes)
 	}
 }

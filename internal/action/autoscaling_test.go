@@ -97,10 +97,10 @@ func TestSecureLaunchSettingsWithTemplates(t *testing.T) {
 			if v1 := w.templateData(lt, "1"); v1.MetadataOptions.HttpTokens != ec2types.LaunchTemplateHttpTokensStateOptional || !aws.ToBool(v1.NetworkInterfaces[0].AssociatePublicIpAddress) {
 				t.Errorf("version 1 changed: %+v", v1)
 			}
-			mark := w.mark()
+			mark := w.mark("us-east-1")
 			again, err := w.run("autoscaling.secure-launch-settings", w.input(params))
-			if err != nil || again.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 {
-				t.Errorf("second run = %+v, %v, writes %v", again, err, w.writesSince(mark))
+			if err != nil || again.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
+				t.Errorf("second run = %+v, %v, writes %v", again, err, w.writesSince("us-east-1", mark))
 			}
 		})
 	}
@@ -144,10 +144,10 @@ func TestSecureLaunchSettingsWithLaunchConfigurations(t *testing.T) {
 	if len(res.Output["created"].([]string)) != 1 || !strings.Contains(res.Message, "deleted web-v1") {
 		t.Errorf("result = %+v", res)
 	}
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	again, err := w.run("autoscaling.secure-launch-settings", w.input(map[string]any{"launch_configuration_name": "web-v1", "require_imdsv2": true, "no_public_ip": true}))
-	if err != nil || again.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 {
-		t.Errorf("second run = %+v, %v, writes %v", again, err, w.writesSince(mark))
+	if err != nil || again.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
+		t.Errorf("second run = %+v, %v, writes %v", again, err, w.writesSince("us-east-1", mark))
 	}
 
 	// By group: only the finding's group moves, and the configuration
@@ -205,9 +205,9 @@ func TestUseELBHealthCheck(t *testing.T) {
 	_, err := as.UpdateAutoScalingGroup(w.ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String("api"), HealthCheckGracePeriod: aws.Int32(90)})
 	w.must(err)
 
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	res, err := w.run("autoscaling.use-elb-health-check", w.input(map[string]any{"group_name": "internal"}))
-	if err != nil || res.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 {
+	if err != nil || res.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
 		t.Errorf("a group behind no load balancer = %+v, %v", res, err)
 	}
 	res, err = w.run("autoscaling.use-elb-health-check", w.input(map[string]any{"group_name": "web"}))

@@ -22,7 +22,8 @@ func TestCatalogActionsNeedNoMoreThanTheyDeclare(t *testing.T) {
 		t.Fatal(err)
 	}
 	groups := mergeScenarios(iamCatalogScenarios, cloudtrailTrailScenarios, cloudwatchScenarios, configScenarios, guarddutyScenarios, kmsScenarios, ssmScenarios,
-		s3ControlScenarios, rdsScenarios, dynamoDBScenarios, dataScenarios, messagingScenarios)
+		s3ControlScenarios, rdsScenarios, dynamoDBScenarios, dataScenarios, messagingScenarios,
+		ec2ControlScenarios, autoscalingScenarios, serviceScenarios, cloudfrontScenarios, apigatewayScenarios, cloudformationScenarios)
 	for name, sc := range groups {
 		spec, ok := reg.Lookup(name)
 		if !ok {

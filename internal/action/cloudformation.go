@@ -29,7 +29,7 @@ func cloudformationActions() []Spec {
 				"that already notifies a topic needs nothing. Follow it with cloudformation.wait-for-stack.",
 			Params: []Param{
 				{Name: "stack", Type: String, Required: true, Description: "the stack's name or ID (ARN)"},
-				{Name: "topic_arn", Type: String, Default: createDefault, Description: "the SNS topic; \"create\" makes (or reuses) " + StackNotificationsTopic + " in the stack's region"},
+				{Name: "topic_arn", Type: String, Default: Create, Description: "the SNS topic; \"create\" makes (or reuses) " + StackNotificationsTopic + " in the stack's region"},
 			},
 			Reads:  []string{"cloudformation:DescribeStacks"},
 			Writes: []string{"cloudformation:UpdateStack", "sns:CreateTopic"},
@@ -90,7 +90,7 @@ func updatable(s cfntypes.StackStatus) (now, later bool) {
 // stackTopic returns the topic to add: the one named, or rectify's own,
 // made if need be.
 func stackTopic(ctx context.Context, in Input) (arn string, created []string, err error) {
-	if t := in.String("topic_arn"); t != createDefault {
+	if t := in.String("topic_arn"); t != Create {
 		if !strings.HasPrefix(t, "arn:") || !strings.Contains(t, ":sns:") {
 			return "", nil, Permanent(&ParamError{Action: "cloudformation.add-stack-notification-topic", Param: "topic_arn", Value: t, Err: fmt.Errorf("%w: want an SNS topic ARN or \"create\"", ErrParamType)})
 		}

@@ -46,9 +46,9 @@ func TestStackNotificationTopic(t *testing.T) {
 	if err != nil || done.Outcome != NoOp || done.Output["status"] != "UPDATE_COMPLETE" {
 		t.Fatalf("wait after the update = %+v, %v", done, err)
 	}
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	again, err := w.run("cloudformation.add-stack-notification-topic", w.input(map[string]any{"stack": "app"}))
-	if err != nil || again.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 {
+	if err != nil || again.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
 		t.Errorf("second run = %+v, %v", again, err)
 	}
 }
@@ -58,10 +58,10 @@ func TestStackNotificationTopicRefusals(t *testing.T) {
 	_, err := sns.NewFromConfig(w.cfg).CreateTopic(w.ctx, &sns.CreateTopicInput{Name: aws.String(StackNotificationsTopic)})
 	w.must(err)
 	w.stack("app")
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	_, err = w.run("cloudformation.add-stack-notification-topic", w.input(map[string]any{"stack": "app"}))
 	wantPermanent(t, err, "set topic_arn")
-	if writes := w.writesSince(mark); len(writes) != 0 {
+	if writes := w.writesSince("us-east-1", mark); len(writes) != 0 {
 		t.Errorf("writes: %v", writes)
 	}
 	// A named topic is used as is.

@@ -73,7 +73,7 @@ func distributionID(ref string) string {
 func cloudfrontClient(in Input) *cloudfront.Client {
 	cfg := in.AWS.Copy()
 	cfg.Region = "us-east-1"
-	if partitionOf(in.Target.Partition, in.Target.Region) == "aws-cn" {
+	if partitionOf(in) == "aws-cn" {
 		cfg.Region = "cn-northwest-1"
 	}
 	return cloudfront.NewFromConfig(cfg)

@@ -23,9 +23,9 @@ func TestReplaceMissingS3OriginsIsNarrow(t *testing.T) {
 	_, err := w.s3.CreateBucket(w.ctx, &s3.CreateBucketInput{Bucket: aws.String("live-assets")})
 	w.must(err)
 	live := w.distribution("ref-live", "live-assets")
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	res, err := w.run("cloudfront.replace-missing-s3-origins", w.input(map[string]any{"distribution_id": live}))
-	if err != nil || res.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 {
+	if err != nil || res.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
 		t.Errorf("a distribution whose bucket exists = %+v, %v", res, err)
 	}
 
@@ -54,9 +54,9 @@ func TestSetDefaultRootObject(t *testing.T) {
 	w := newWorld(t)
 	id := w.distribution("ref", "site")
 	w.editDistribution(id, func(c *cftypes.DistributionConfig) { c.DefaultRootObject = aws.String("home.html") })
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	res, err := w.run("cloudfront.set-default-root-object", w.input(map[string]any{"distribution_id": id}))
-	if err != nil || res.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 || aws.ToString(w.distributionConfig(id).DefaultRootObject) != "home.html" {
+	if err != nil || res.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 || aws.ToString(w.distributionConfig(id).DefaultRootObject) != "home.html" {
 		t.Errorf("a distribution with a root object = %+v, %v", res, err)
 	}
 	_, err = w.run("cloudfront.set-default-root-object", w.input(map[string]any{"distribution_id": id, "default_root_object": "/index.html"}))

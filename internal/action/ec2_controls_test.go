@@ -10,8 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
-	"github.com/rectify-dev/rectify/internal/awssim"
 )
 
 // run checks in's parameters against the named built-in action and runs it
@@ -27,20 +25,6 @@ func (w *world) run(name string, in Input) (Result, error) {
 		w.t.Fatalf("no action %s", name)
 	}
 	return execute(w.t, spec, checked(w.t, spec, in))
-}
-
-// mark returns a position in the activity log for writesSince.
-func (w *world) mark() int { return len(w.sim.Trail(awssim.DefaultAccount, awssim.DefaultRegion)) }
-
-// writesSince returns the mutating calls made since mark.
-func (w *world) writesSince(mark int) []string {
-	var out []string
-	for _, r := range w.sim.Trail(awssim.DefaultAccount, awssim.DefaultRegion)[mark:] {
-		if !r.ReadOnly && r.ErrorCode == "" {
-			out = append(out, r.EventName)
-		}
-	}
-	return out
 }
 
 func wantPermanent(t *testing.T, err error, contains string) {
@@ -177,10 +161,10 @@ func TestRevokeUnauthorizedAndHighRiskPorts(t *testing.T) {
 					t.Errorf("rule %q (%s) is gone", keep, id)
 				}
 			}
-			mark := w.mark()
+			mark := w.mark("us-east-1")
 			again, err := w.run("ec2.revoke-open-ingress", w.input(params))
-			if err != nil || again.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 {
-				t.Errorf("second run = %+v, %v, writes %v", again, err, w.writesSince(mark))
+			if err != nil || again.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
+				t.Errorf("second run = %+v, %v, writes %v", again, err, w.writesSince("us-east-1", mark))
 			}
 		})
 	}
@@ -208,10 +192,10 @@ func TestMakeSnapshotPrivateIsNarrow(t *testing.T) {
 	if public, _ := perms(other); !public {
 		t.Error("another public snapshot was made private")
 	}
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	again, err := w.run("ec2.make-snapshot-private", w.input(map[string]any{"snapshot_id": target}))
-	if err != nil || again.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 {
-		t.Errorf("second run = %+v, %v, writes %v", again, err, w.writesSince(mark))
+	if err != nil || again.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
+		t.Errorf("second run = %+v, %v, writes %v", again, err, w.writesSince("us-east-1", mark))
 	}
 	missing, err := w.run("ec2.make-snapshot-private", w.input(map[string]any{"snapshot_id": "snap-0000000000000000f"}))
 	if err != nil || missing.Outcome != NotFound {
@@ -261,10 +245,10 @@ func TestDefaultGroupAndEndpoints(t *testing.T) {
 
 	// A second endpoint for another service reuses nothing of the first
 	// and a repeated run finds the endpoint there.
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	again, err := w.run("ec2.create-vpc-endpoint", w.input(map[string]any{"vpc_id": vpc}))
-	if err != nil || again.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 {
-		t.Errorf("second create-vpc-endpoint = %+v, %v, writes %v", again, err, w.writesSince(mark))
+	if err != nil || again.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
+		t.Errorf("second create-vpc-endpoint = %+v, %v, writes %v", again, err, w.writesSince("us-east-1", mark))
 	}
 	_, err = w.run("ec2.create-vpc-endpoint", w.input(map[string]any{"vpc_id": vpc, "service": "ssm", "security_group_id": def}))
 	wantPermanent(t, err, "default group")
@@ -279,11 +263,11 @@ func TestDefaultGroupAndEndpoints(t *testing.T) {
 	_, err = w.ec2.CreateVpcEndpoint(w.ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String(vpc2), ServiceName: aws.String("com.amazonaws.us-east-1.ec2"),
 		VpcEndpointType: ec2types.VpcEndpointTypeInterface, SubnetIds: []string{sn}, PrivateDnsEnabled: aws.Bool(false)})
 	w.must(err)
-	mark = w.mark()
+	mark = w.mark("us-east-1")
 	_, err = w.run("ec2.remove-default-security-group-rules", w.input(map[string]any{"group_id": def2}))
 	wantPermanent(t, err, "vpc_endpoint")
-	if !strings.Contains(err.Error(), "even_if_in_use") || len(w.writesSince(mark)) != 0 {
-		t.Errorf("refusal %v, writes %v", err, w.writesSince(mark))
+	if !strings.Contains(err.Error(), "even_if_in_use") || len(w.writesSince("us-east-1", mark)) != 0 {
+		t.Errorf("refusal %v, writes %v", err, w.writesSince("us-east-1", mark))
 	}
 	forced, err := w.run("ec2.remove-default-security-group-rules", w.input(map[string]any{"group_id": def2, "even_if_in_use": true}))
 	if err != nil || forced.Outcome != Changed || !strings.Contains(forced.Message, "1 inbound and 1 outbound") {
@@ -322,7 +306,7 @@ func TestTerminateStoppedInstance(t *testing.T) {
 	w.must(err)
 	w.sim.Advance(3 * 24 * time.Hour)
 
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	for _, id := range []string{running, recent} {
 		res, err := w.run("ec2.terminate-stopped-instance", w.input(map[string]any{"instance_id": id}))
 		if err != nil || res.Outcome != AlreadyDone {
@@ -334,7 +318,7 @@ func TestTerminateStoppedInstance(t *testing.T) {
 	}
 	_, err = w.run("ec2.terminate-stopped-instance", w.input(map[string]any{"instance_id": protected}))
 	wantPermanent(t, err, "termination protection")
-	if writes := w.writesSince(mark); len(writes) != 0 {
+	if writes := w.writesSince("us-east-1", mark); len(writes) != 0 {
 		t.Errorf("writes before the old instance: %v", writes)
 	}
 	res, err := w.run("ec2.terminate-stopped-instance", w.input(map[string]any{"instance_id": old}))

@@ -15,16 +15,6 @@ import (
 // EC2 networking controls: a VPC's default security group, interface
 // endpoints, subnets' public addresses, transit gateways' auto-accept.
 
-// Tags rectify puts on what it creates.
-const (
-	ManagedTag = "rectify:managed"
-	PurposeTag = "rectify:purpose"
-)
-
-// createDefault is the parameter value that asks an action to create what
-// it needs.
-const createDefault = "create"
-
 func ec2VPCActions() []Spec {
 	return []Spec{
 		{
@@ -53,7 +43,7 @@ func ec2VPCActions() []Spec {
 			Params: []Param{
 				{Name: "vpc_id", Type: String, Required: true, Description: "the VPC's ID (vpc-...)"},
 				{Name: "service", Type: String, Default: "ec2", Description: "the AWS service's short name, as in com.amazonaws.REGION.SERVICE"},
-				{Name: "security_group_id", Type: String, Default: createDefault,
+				{Name: "security_group_id", Type: String, Default: Create,
 					Description: "the endpoint's security group; \"create\" makes (or reuses) rectify-vpce-SERVICE in the VPC, admitting TCP 443 from the VPC's CIDR blocks"},
 				{Name: "subnet_ids", Type: StringList, Default: []string{}, Description: "the subnets to place it in, one per Availability Zone; empty picks the first subnet (by ID) of each zone"},
 				{Name: "private_dns", Type: String, Default: "auto", Description: "\"auto\" turns private DNS on when the VPC has DNS support and DNS hostnames, \"on\" or \"off\""},
@@ -64,7 +54,7 @@ func ec2VPCActions() []Spec {
 			ExtraPermissions: []string{"ec2:CreateTags"},
 			Describe: func(in Input) string {
 				return fmt.Sprintf("create an interface endpoint for %s in VPC %s in %s/%s, in security group %s",
-					endpointServiceName(in.Target.Partition, in.Target.Region, in.String("service")), in.String("vpc_id"), in.Target.Account, in.Target.Region, in.String("security_group_id"))
+					endpointServiceName(in, in.String("service")), in.String("vpc_id"), in.Target.Account, in.Target.Region, in.String("security_group_id"))
 			},
 			Run:    createVPCEndpoint,
 			Verify: verifyVPCEndpoint,
@@ -96,24 +86,10 @@ func ec2VPCActions() []Spec {
 	}
 }
 
-// partitionOf returns the partition of the target, or of its region when
-// the target does not say.
-func partitionOf(partition, region string) string {
-	switch {
-	case partition != "":
-		return partition
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
-
 // ec2ARN returns the ARN of an EC2 resource of the target's account and
 // region.
 func ec2ARN(in Input, resource string) string {
-	return "arn:" + partitionOf(in.Target.Partition, in.Target.Region) + ":ec2:" + in.Target.Region + ":" + in.Target.Account + ":" + resource
+	return "arn:" + partitionOf(in) + ":ec2:" + in.Target.Region + ":" + in.Target.Account + ":" + resource
 }
 
 // --- default security group ---
@@ -248,9 +224,9 @@ func verifyGroupEmpty(ctx context.Context, in Input, _ Result) error {
 
 // endpointServiceName returns the name of service's endpoint service in
 // region: com.amazonaws.REGION.SERVICE, with a "cn." prefix in China.
-func endpointServiceName(partition, region, service string) string {
-	name := "com.amazonaws." + region + "." + service
-	if partitionOf(partition, region) == "aws-cn" {
+func endpointServiceName(in Input, service string) string {
+	name := "com.amazonaws." + in.Target.Region + "." + service
+	if partitionOf(in) == "aws-cn" {
 		name = "cn." + name
 	}
 	return name
@@ -279,7 +255,7 @@ func liveEndpoint(ctx context.Context, cli *ec2.Client, vpc, service string) (*e
 // if need be. created names what was made.
 func endpointGroup(ctx context.Context, cli *ec2.Client, in Input, vpc *ec2types.Vpc, service string) (id string, created []string, err error) {
 	vpcID := aws.ToString(vpc.VpcId)
-	if want := in.String("security_group_id"); want != createDefault {
+	if want := in.String("security_group_id"); want != Create {
 		out, err := cli.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{want}})
 		if IsNotFound(err, "InvalidGroup.NotFound") || (err == nil && len(out.SecurityGroups) == 0) {
 			return "", nil, Permanent(fmt.Errorf("security group %s (parameter security_group_id) does not exist", want))
@@ -414,7 +390,7 @@ func privateDNS(ctx context.Context, cli *ec2.Client, in Input, vpcID string) (b
 
 func createVPCEndpoint(ctx context.Context, in Input) (Result, error) {
 	vpcID, service := in.String("vpc_id"), in.String("service")
-	name := endpointServiceName(in.Target.Partition, in.Target.Region, service)
+	name := endpointServiceName(in, service)
 	cli := ec2.NewFromConfig(in.AWS)
 	out := map[string]any{"vpc_id": vpcID, "service_name": name, "created": []string{}}
 	vpcs, err := cli.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{vpcID}})
@@ -458,7 +434,7 @@ func createVPCEndpoint(ctx context.Context, in Input) (Result, error) {
 
 func verifyVPCEndpoint(ctx context.Context, in Input, _ Result) error {
 	vpcID := in.String("vpc_id")
-	name := endpointServiceName(in.Target.Partition, in.Target.Region, in.String("service"))
+	name := endpointServiceName(in, in.String("service"))
 	cli := ec2.NewFromConfig(in.AWS)
 	ep, err := liveEndpoint(ctx, cli, vpcID, name)
 	if err != nil {

@@ -45,20 +45,20 @@ func TestRedirectHTTPToHTTPS(t *testing.T) {
 	t.Run("refuses without an HTTPS listener", func(t *testing.T) {
 		w := newWorld(t)
 		lb, _ := w.loadBalancer(false, true)
-		mark := w.mark()
+		mark := w.mark("us-east-1")
 		_, err := w.run("elbv2.redirect-http-to-https", w.input(map[string]any{"load_balancer_arn": lb}))
 		wantPermanent(t, err, "no HTTPS listener on port 443")
-		if writes := w.writesSince(mark); len(writes) != 0 {
+		if writes := w.writesSince("us-east-1", mark); len(writes) != 0 {
 			t.Errorf("writes: %v", writes)
 		}
 	})
 	t.Run("creates no listener where there is no HTTP listener", func(t *testing.T) {
 		w := newWorld(t)
 		lb, _ := w.loadBalancer(true, false)
-		mark := w.mark()
+		mark := w.mark("us-east-1")
 		res, err := w.run("elbv2.redirect-http-to-https", w.input(map[string]any{"load_balancer_arn": lb}))
-		if err != nil || res.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 {
-			t.Errorf("Run = %+v, %v, writes %v", res, err, w.writesSince(mark))
+		if err != nil || res.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
+			t.Errorf("Run = %+v, %v, writes %v", res, err, w.writesSince("us-east-1", mark))
 		}
 	})
 	t.Run("leaves rules alone when asked", func(t *testing.T) {
@@ -92,10 +92,10 @@ func TestReadonlyRootFilesystemAnyRevision(t *testing.T) {
 		t.Fatalf("last revision %s", arn)
 	}
 	// An older revision is not copied over the latest one.
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	_, err := w.run("ecs.readonly-root-filesystem", w.input(map[string]any{"task_definition": "api:5"}))
 	wantPermanent(t, err, "not the latest active revision")
-	if writes := w.writesSince(mark); len(writes) != 0 {
+	if writes := w.writesSince("us-east-1", mark); len(writes) != 0 {
 		t.Errorf("writes: %v", writes)
 	}
 
@@ -118,9 +118,9 @@ func TestReadonlyRootFilesystemAnyRevision(t *testing.T) {
 		t.Errorf("api:12 is %s after deregister_old", old.TaskDefinition.Status)
 	}
 	// The finding's revision, superseded by the fix, needs nothing more.
-	mark = w.mark()
+	mark = w.mark("us-east-1")
 	again, err := w.run("ecs.readonly-root-filesystem", w.input(map[string]any{"task_definition": "api:12"}))
-	if err != nil || again.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 {
+	if err != nil || again.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
 		t.Errorf("second run = %+v, %v", again, err)
 	}
 	missing, err := w.run("ecs.readonly-root-filesystem", w.input(map[string]any{"task_definition": "api:99"}))
@@ -191,9 +191,9 @@ func TestRemovePublicLambdaAccessKeepsOtherStatements(t *testing.T) {
 		}
 	}
 	w.function("private")
-	mark := w.mark()
+	mark := w.mark("us-east-1")
 	none, err := w.run("lambda.remove-public-access", w.input(map[string]any{"function_name": "private"}))
-	if err != nil || none.Outcome != AlreadyDone || len(w.writesSince(mark)) != 0 {
+	if err != nil || none.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
 		t.Errorf("a function without a policy = %+v, %v", none, err)
 	}
 	missing, err := w.run("lambda.remove-public-access", w.input(map[string]any{"function_name": "nope"}))
