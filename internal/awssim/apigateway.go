@@ -1,7 +1,6 @@
 package awssim
 
 import (
-	"encoding/json"
 	"net/http"
 	"sort"
 	"strconv"
@@ -184,60 +183,6 @@ func readPatch(body []byte) ([]patchOp, error) {
 	return in.PatchOperations, nil
 }
 
-// roleTrustsService reports whether the IAM role arn exists and its trust
-// policy lets the AWS service principal assume it.
-func roleTrustsService(s *Server, arn, service string) bool {
-	def := s.services["iam"]
-	if def == nil {
-		return false
-	}
-	accounts, ok := def.State.(*map[string]*iamAccount)
-	if !ok {
-		return false
-	}
-	f := strings.SplitN(arn, ":", 6)
-	if len(f) != 6 || f[2] != "iam" || !strings.HasPrefix(f[5], "role/") {
-		return false
-	}
-	acct := (*accounts)[f[4]]
-	if acct == nil {
-		return false
-	}
-	role := acct.Roles[f[5][strings.LastIndexByte(f[5], '/')+1:]]
-	if role == nil || role.ARN != arn {
-		return false
-	}
-	var doc struct {
-		Statement []struct {
-			Effect    string
-			Action    any
-			Principal struct{ Service any }
-		}
-	}
-	if json.Unmarshal([]byte(role.Trust), &doc) != nil {
-		return false
-	}
-	has := func(v any, want string) bool {
-		switch t := v.(type) {
-		case string:
-			return strings.EqualFold(t, want)
-		case []any:
-			for _, e := range t {
-				if s, _ := e.(string); strings.EqualFold(s, want) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	for _, st := range doc.Statement {
-		if st.Effect == "Allow" && has(st.Action, "sts:AssumeRole") && has(st.Principal.Service, service) {
-			return true
-		}
-	}
-	return false
-}
-
 func (svc *apigatewayService) updateAccount(c *call) (int, any, error) {
 	ops, err := readPatch(c.body)
 	if err != nil {
@@ -251,7 +196,7 @@ func (svc *apigatewayService) updateAccount(c *call) (int, any, error) {
 		if p.Value != nil {
 			arn = *p.Value
 		}
-		if arn != "" && !roleTrustsService(c.s, arn, "apigateway.amazonaws.com") {
+		if r := c.s.roleByARN(arn); arn != "" && (r == nil || !trustsService(r.Trust, "apigateway.amazonaws.com")) {
 			return 0, nil, agBadRequest("The role ARN does not have required permissions set to API Gateway")
 		}
 		svc.Accounts[scopeKey(c)] = arn

@@ -16,8 +16,9 @@ import (
 // default one), and the VPC and subnet attributes that these depend on.
 //
 // A flow log to CloudWatch Logs needs a delivery role; one whose
-// destination does not exist (a bucket, or a log group when CloudWatch Logs
-// is simulated) reports DeliverLogsStatus FAILED. A new transit gateway is
+// destination (a bucket or a log group) does not exist, or whose role does
+// not exist or does not trust vpc-flow-logs.amazonaws.com, reports
+// DeliverLogsStatus FAILED. A new transit gateway is
 // available at once; ModifyTransitGateway answers "modifying" and the
 // change holds for every later call. A new VPC endpoint is "pending" in
 // CreateVpcEndpoint's answer and "available" afterwards.
@@ -376,7 +377,7 @@ func (svc *ec2Service) createFlowLogs(c *call, in url.Values) (any, error) {
 	if format == "" {
 		format = defaultFlowLogFormat
 	}
-	status, message := svc.deliveryStatus(c, destType, dest, group)
+	status, message := svc.deliveryStatus(c, destType, dest, role)
 	var made []string
 	var failed []xUnsuccessful
 	n := r.net()
@@ -414,32 +415,25 @@ func (svc *ec2Service) createFlowLogs(c *call, in url.Values) (any, error) {
 }
 
 // deliveryStatus is the status a flow log to dest reports: FAILED when its
-// bucket, or its log group where CloudWatch Logs is simulated, does not
-// exist.
-func (svc *ec2Service) deliveryStatus(c *call, destType, dest, group string) (string, string) {
+// bucket or log group does not exist, or, for CloudWatch Logs, when its
+// delivery role does not exist or does not trust VPC Flow Logs.
+func (svc *ec2Service) deliveryStatus(c *call, destType, dest, role string) (string, string) {
 	switch destType {
 	case "s3":
 		bucket := dest[strings.Index(dest, ":s3:::")+len(":s3:::"):]
 		bucket, _, _ = strings.Cut(bucket, "/")
-		if def := svc.s.services["s3"]; def != nil {
-			if st, ok := def.State.(*s3State); ok && st.Buckets[bucket] == nil {
-				return "FAILED", "Access error: the bucket " + bucket + " does not exist"
-			}
+		if st, ok := serviceState[*s3State](svc.s); ok && st.Buckets[bucket] == nil {
+			return "FAILED", "Access error: the bucket " + bucket + " does not exist"
 		}
 	case "cloud-watch-logs":
-		if def := svc.s.services["logs"]; def != nil {
-			if st, ok := def.State.(logGroupHolder); ok && !st.hasLogGroup(c.Account(), c.region, group) {
-				return "FAILED", "Access error: the log group " + group + " does not exist"
-			}
+		if logs, ok := serviceState[*logsService](svc.s); ok && !logs.logGroupExists(dest) {
+			return "FAILED", "Access error: the log group " + dest + " does not exist"
+		}
+		if r := svc.s.roleByARN(role); r == nil || !trustsService(r.Trust, "vpc-flow-logs.amazonaws.com") {
+			return "FAILED", "Access error: the log destination is inaccessible with the role " + role + ", which VPC Flow Logs cannot assume"
 		}
 	}
 	return "SUCCESS", ""
-}
-
-// logGroupHolder is the state of a simulated CloudWatch Logs, which says
-// whether a log group exists.
-type logGroupHolder interface {
-	hasLogGroup(account, region, name string) bool
 }
 
 func (svc *ec2Service) describeFlowLogs(c *call, in url.Values) (any, error) {

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/rectify-dev/rectify/internal/awssim"
@@ -70,7 +72,10 @@ func TestEC2FlowLogs(t *testing.T) {
 	cfg := sim.Config("")
 	cli := ec2.NewFromConfig(cfg)
 	vpc := ec2VPC(t, cli, "10.3.0.0/16")
-	role := "arn:aws:iam::" + awssim.DefaultAccount + ":role/flow-logs"
+	role := apigatewayRole(t, iam.NewFromConfig(cfg), "vpc-flow-logs.amazonaws.com")
+	if _, err := cloudwatchlogs.NewFromConfig(cfg).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("flows")}); err != nil {
+		t.Fatal(err)
+	}
 
 	out, err := cli.CreateFlowLogs(ctx, &ec2.CreateFlowLogsInput{ResourceIds: []string{vpc, "vpc-0000000000000000f"}, ResourceType: ec2types.FlowLogsResourceTypeVpc,
 		TrafficType: ec2types.TrafficTypeReject, LogGroupName: aws.String("flows"), DeliverLogsPermissionArn: aws.String(role),
@@ -111,8 +116,18 @@ func TestEC2FlowLogs(t *testing.T) {
 	}
 	cw := byDest["arn:aws:logs:us-east-1:"+awssim.DefaultAccount+":log-group:flows"]
 	if aws.ToString(cw.LogGroupName) != "flows" || cw.TrafficType != ec2types.TrafficTypeReject || aws.ToString(cw.DeliverLogsPermissionArn) != role ||
-		aws.ToString(cw.FlowLogStatus) != "ACTIVE" || tagValue(cw.Tags, "team") != "net" {
+		aws.ToString(cw.FlowLogStatus) != "ACTIVE" || tagValue(cw.Tags, "team") != "net" || aws.ToString(cw.DeliverLogsStatus) != "SUCCESS" {
 		t.Errorf("CloudWatch Logs flow log = %+v", cw)
+	}
+	// A delivery role VPC Flow Logs cannot assume makes delivery fail.
+	other := ec2VPC(t, cli, "10.13.0.0/16")
+	if _, err := cli.CreateFlowLogs(ctx, &ec2.CreateFlowLogsInput{ResourceIds: []string{other}, ResourceType: ec2types.FlowLogsResourceTypeVpc,
+		TrafficType: ec2types.TrafficTypeReject, LogGroupName: aws.String("flows"), DeliverLogsPermissionArn: aws.String("arn:aws:iam::" + awssim.DefaultAccount + ":role/none")}); err != nil {
+		t.Fatal(err)
+	}
+	bad, err := cli.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{Filter: []ec2types.Filter{{Name: aws.String("resource-id"), Values: []string{other}}}})
+	if err != nil || aws.ToString(bad.FlowLogs[0].DeliverLogsStatus) != "FAILED" {
+		t.Errorf("a flow log with a missing role = %+v, %v", bad, err)
 	}
 	if s := aws.ToString(byDest["arn:aws:s3:::flow-bucket"].DeliverLogsStatus); s != "SUCCESS" {
 		t.Errorf("delivery to an existing bucket = %s", s)
