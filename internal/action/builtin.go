@@ -37,6 +37,7 @@ func Builtin() (*Registry, error) {
 		ec2StorageActions(),
 		ec2ComputeActions(),
 		ec2VPCActions(),
+		ec2FlowLogActions(),
 		autoscalingActions(),
 		elbv2Actions(),
 		ecsActions(),

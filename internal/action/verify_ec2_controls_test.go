@@ -134,3 +134,17 @@ func (w *world) mapPublicIP(subnet string, on bool) {
 	_, err := w.ec2.ModifySubnetAttribute(w.ctx, &ec2.ModifySubnetAttributeInput{SubnetId: aws.String(subnet), MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(on)}})
 	w.must(err)
 }
+
+// flowLogScenarios are the scenarios of the flow log action.
+var flowLogScenarios = map[string]scenario{
+	"ec2.enable-flow-logs": {
+		setup: func(w *world) Input {
+			vpc, _, _ := w.network()
+			return w.input(map[string]any{"vpc_id": vpc})
+		},
+		undo: func(w *world, _ Input, res Result) {
+			_, err := w.ec2.DeleteFlowLogs(w.ctx, &ec2.DeleteFlowLogsInput{FlowLogIds: []string{res.Output["flow_log_id"].(string)}})
+			w.must(err)
+		},
+	},
+}

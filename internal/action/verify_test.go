@@ -161,6 +161,7 @@ var scenarios = mergeScenarios(
 	cloudfrontScenarios,
 	apigatewayScenarios,
 	cloudformationScenarios,
+	flowLogScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
