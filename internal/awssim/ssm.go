@@ -15,8 +15,8 @@ import (
 
 // Systems Manager: documents (create, describe, list, delete) and their
 // sharing permissions, the account's service settings (the public
-// sharing block of documents among them), and managed instances. State is
-// per account and region.
+// sharing block of documents among them), managed instances, and Parameter
+// Store parameters (ssm_parameters.go). State is per account and region.
 //
 // An EC2 instance is a managed instance, as DescribeInstanceInformation
 // lists it, when it is running and the role of its instance profile has
@@ -34,6 +34,9 @@ type ssmService struct {
 	// Settings hold customized service settings, keyed by scopeKey, then
 	// by setting ID.
 	Settings map[string]map[string]*ssmSetting
+	// Parameters are keyed by scopeKey, then by name (ssm_parameters.go);
+	// use parameters().
+	Parameters map[string]map[string]*ssmParameter `json:",omitempty"`
 }
 
 type ssmDocument struct {
@@ -72,8 +75,9 @@ var ssmSettingDefaults = map[string]struct {
 }
 
 func newSSM(s *Server) *serviceDef {
-	svc := &ssmService{s: s, Documents: map[string]map[string]*ssmDocument{}, Settings: map[string]map[string]*ssmSetting{}}
-	return &serviceDef{
+	svc := &ssmService{s: s, Documents: map[string]map[string]*ssmDocument{}, Settings: map[string]map[string]*ssmSetting{},
+		Parameters: map[string]map[string]*ssmParameter{}}
+	def := &serviceDef{
 		Name: "ssm", EventSource: "ssm.amazonaws.com", Protocol: protoJSON11, TargetPrefix: "AmazonSSM",
 		State: svc, Resources: svc.resources,
 		JSON: map[string]jsonHandler{
@@ -89,6 +93,10 @@ func newSSM(s *Server) *serviceDef {
 			"DescribeInstanceInformation": svc.describeInstanceInformation,
 		},
 	}
+	for op, h := range svc.parameterOps() {
+		def.JSON[op] = h
+	}
+	return def
 }
 
 func ssmError(code, format string, args ...any) *Error {
@@ -106,6 +114,29 @@ func (svc *ssmService) resources(c *call) ([]string, bool) {
 	switch c.op {
 	case "ListDocuments", "DescribeInstanceInformation":
 		return noResource()
+	case "PutParameter", "GetParameter", "DeleteParameter":
+		if name := c.param("Name"); name != "" {
+			return []string{ssmParameterARN(c, parameterName(c, name))}, true
+		}
+		return nil, false
+	case "GetParameters":
+		names, _ := c.jsonParams()["Names"].([]any)
+		var out []string
+		for _, n := range names {
+			if s, ok := n.(string); ok {
+				out = append(out, ssmParameterARN(c, parameterName(c, s)))
+			}
+		}
+		return out, len(out) > 0
+	case "AddTagsToResource", "ListTagsForResource":
+		id := c.param("ResourceId")
+		if c.param("ResourceType") == "Parameter" && id != "" {
+			return []string{ssmParameterARN(c, parameterName(c, id))}, true
+		}
+		if c.param("ResourceType") == "Document" && id != "" {
+			return []string{ssmDocumentARN(c, id)}, true
+		}
+		return nil, false
 	case "GetServiceSetting", "UpdateServiceSetting", "ResetServiceSetting":
 		id := c.param("SettingId")
 		if strings.HasPrefix(id, "arn:") {
