@@ -23,7 +23,7 @@ func TestCatalogActionsNeedNoMoreThanTheyDeclare(t *testing.T) {
 	}
 	groups := mergeScenarios(iamCatalogScenarios, cloudtrailTrailScenarios, cloudwatchScenarios, configScenarios, guarddutyScenarios, kmsScenarios, ssmScenarios,
 		s3ControlScenarios, rdsScenarios, dynamoDBScenarios, dataScenarios, messagingScenarios,
-		ec2ControlScenarios, autoscalingScenarios, serviceScenarios, cloudfrontScenarios, apigatewayScenarios, cloudformationScenarios, flowLogScenarios)
+		ec2ControlScenarios, autoscalingScenarios, serviceScenarios, cloudfrontScenarios, apigatewayScenarios, cloudformationScenarios, flowLogScenarios, credentialScenarios)
 	for name, sc := range groups {
 		spec, ok := reg.Lookup(name)
 		if !ok {

@@ -2,6 +2,7 @@ package action
 
 import (
 	"encoding/json"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +13,10 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 func TestRedirectHTTPToHTTPS(t *testing.T) {
@@ -231,5 +235,66 @@ func TestServiceActionsNotFound(t *testing.T) {
 		if err != nil || res.Outcome != NotFound || !strings.Contains(res.Message, "does not exist") {
 			t.Errorf("%s of a missing resource = %+v, %v", name, res, err)
 		}
+	}
+}
+
+// TestMoveCredentialsToParameterStore checks that the credentials move
+// (names matched without regard to case), the rest of the environment
+// stays, the service role may read them, and the secret appears in no
+// message, output or activity record.
+func TestMoveCredentialsToParameterStore(t *testing.T) {
+	w := newWorld(t)
+	w.credentialProject("deploy")
+	res, err := w.run("codebuild.move-credentials-to-parameter-store", w.input(map[string]any{"project": "deploy"}))
+	if err != nil || res.Outcome != Changed || len(res.Output["created"].([]string)) != 2 {
+		t.Fatalf("Run = %+v, %v", res, err)
+	}
+	b, _ := json.Marshal(res)
+	trail, _ := json.Marshal(w.sim.Trail("123456789012", "us-east-1"))
+	if strings.Contains(string(b), credentialSecret) || strings.Contains(string(trail), credentialSecret) {
+		t.Error("the secret appears in the result or the activity log")
+	}
+	p, err := getProject(w.ctx, codebuild.NewFromConfig(w.cfg), "deploy")
+	w.must(err)
+	vars := p.Environment.EnvironmentVariables
+	if len(vars) != 3 || vars[1].Type != "PARAMETER_STORE" || aws.ToString(vars[1].Value) != "/rectify/codebuild/deploy/aws_secret_access_key" ||
+		aws.ToString(vars[2].Value) != "prod" || aws.ToString(p.Environment.Image) != "aws/codebuild/standard:7.0" {
+		t.Errorf("variables = %+v", vars)
+	}
+	got, err := ssm.NewFromConfig(w.cfg).GetParameter(w.ctx, &ssm.GetParameterInput{Name: aws.String("/rectify/codebuild/deploy/aws_secret_access_key"), WithDecryption: aws.Bool(true)})
+	w.must(err)
+	if aws.ToString(got.Parameter.Value) != credentialSecret || got.Parameter.Type != "SecureString" {
+		t.Errorf("parameter = %+v", got.Parameter)
+	}
+	pol, err := w.iam.GetRolePolicy(w.ctx, &iam.GetRolePolicyInput{RoleName: aws.String("deploy-build"), PolicyName: aws.String("rectify-codebuild-parameters-deploy")})
+	w.must(err)
+	if doc, _ := url.QueryUnescape(aws.ToString(pol.PolicyDocument)); !strings.Contains(doc, "parameter/rectify/codebuild/deploy/*") {
+		t.Errorf("role policy = %s", doc)
+	}
+	mark := w.mark("us-east-1")
+	again, err := w.run("codebuild.move-credentials-to-parameter-store", w.input(map[string]any{"project": "deploy"}))
+	if err != nil || again.Outcome != AlreadyDone || len(w.writesSince("us-east-1", mark)) != 0 {
+		t.Errorf("second run = %+v, %v", again, err)
+	}
+}
+
+func TestMoveCredentialsRefusesOthersParameters(t *testing.T) {
+	w := newWorld(t)
+	w.credentialProject("deploy")
+	// A parameter of the name that someone else made, with another value.
+	_, err := ssm.NewFromConfig(w.cfg).PutParameter(w.ctx, &ssm.PutParameterInput{Name: aws.String("/rectify/codebuild/deploy/AWS_ACCESS_KEY_ID"),
+		Value: aws.String("something else"), Type: ssmtypes.ParameterTypeSecureString})
+	w.must(err)
+	_, err = w.run("codebuild.move-credentials-to-parameter-store", w.input(map[string]any{"project": "deploy"}))
+	wantPermanent(t, err, "parameter_prefix")
+	p, err := getProject(w.ctx, codebuild.NewFromConfig(w.cfg), "deploy")
+	w.must(err)
+	if p.Environment.EnvironmentVariables[0].Type == "PARAMETER_STORE" {
+		t.Error("the project was changed although a parameter could not be written")
+	}
+	// Elsewhere, under another prefix, it works.
+	res, err := w.run("codebuild.move-credentials-to-parameter-store", w.input(map[string]any{"project": "deploy", "parameter_prefix": "/ci/"}))
+	if err != nil || res.Outcome != Changed {
+		t.Errorf("another prefix = %+v, %v", res, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
@@ -185,5 +186,49 @@ func (w *world) project(name string, privileged bool) {
 			ComputeType: cbtypes.ComputeTypeBuildGeneral1Small, PrivilegedMode: aws.Bool(privileged),
 			EnvironmentVariables: []cbtypes.EnvironmentVariable{{Name: aws.String("STAGE"), Value: aws.String("prod")},
 				{Name: aws.String("TOKEN"), Value: aws.String("/ci/token"), Type: cbtypes.EnvironmentVariableTypeParameterStore}}}})
+	w.must(err)
+}
+
+// credentialScenarios are the scenarios of the CodeBuild credential move.
+var credentialScenarios = map[string]scenario{
+	"codebuild.move-credentials-to-parameter-store": {
+		setup: func(w *world) Input {
+			w.credentialProject("deploy")
+			return w.input(map[string]any{"project": "deploy"})
+		},
+		undo: func(w *world, _ Input, _ Result) {
+			p, err := getProject(w.ctx, codebuild.NewFromConfig(w.cfg), "deploy")
+			w.must(err)
+			env := *p.Environment
+			env.EnvironmentVariables = append(env.EnvironmentVariables, cbtypes.EnvironmentVariable{Name: aws.String("AWS_ACCESS_KEY_ID"), Value: aws.String("AKIAEXAMPLEEXAMPLE12"), Type: cbtypes.EnvironmentVariableTypePlaintext})
+			env.EnvironmentVariables = slicesDeleteName(env.EnvironmentVariables, 0)
+			_, err = codebuild.NewFromConfig(w.cfg).UpdateProject(w.ctx, &codebuild.UpdateProjectInput{Name: aws.String("deploy"), Environment: &env})
+			w.must(err)
+		},
+	},
+}
+
+// slicesDeleteName drops variable i.
+func slicesDeleteName(vs []cbtypes.EnvironmentVariable, i int) []cbtypes.EnvironmentVariable {
+	return append(vs[:i:i], vs[i+1:]...)
+}
+
+// credentialSecret is the secret a test project holds in plaintext.
+const credentialSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+// credentialProject makes a project whose environment holds AWS
+// credentials in plaintext beside another variable, with a service role.
+func (w *world) credentialProject(name string) {
+	_, err := w.iam.CreateRole(w.ctx, &iam.CreateRoleInput{RoleName: aws.String(name + "-build"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codebuild.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+	w.must(err)
+	_, err = codebuild.NewFromConfig(w.cfg).CreateProject(w.ctx, &codebuild.CreateProjectInput{Name: aws.String(name),
+		Source: &cbtypes.ProjectSource{Type: cbtypes.SourceTypeNoSource, Buildspec: aws.String("version: 0.2")}, Artifacts: &cbtypes.ProjectArtifacts{Type: cbtypes.ArtifactsTypeNoArtifacts},
+		ServiceRole: aws.String("arn:aws:iam::123456789012:role/" + name + "-build"),
+		Environment: &cbtypes.ProjectEnvironment{Type: cbtypes.EnvironmentTypeLinuxContainer, Image: aws.String("aws/codebuild/standard:7.0"), ComputeType: cbtypes.ComputeTypeBuildGeneral1Small,
+			EnvironmentVariables: []cbtypes.EnvironmentVariable{
+				{Name: aws.String("AWS_ACCESS_KEY_ID"), Value: aws.String("AKIAEXAMPLEEXAMPLE12")},
+				{Name: aws.String("aws_secret_access_key"), Value: aws.String(credentialSecret), Type: cbtypes.EnvironmentVariableTypePlaintext},
+				{Name: aws.String("STAGE"), Value: aws.String("prod")}}}})
 	w.must(err)
 }

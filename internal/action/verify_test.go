@@ -162,6 +162,7 @@ var scenarios = mergeScenarios(
 	apigatewayScenarios,
 	cloudformationScenarios,
 	flowLogScenarios,
+	credentialScenarios,
 )
 
 func mergeScenarios(groups ...map[string]scenario) map[string]scenario {
