@@ -10,11 +10,14 @@
 //
 // A request is routed by the service named in its SigV4 credential scope,
 // then by the service's protocol: AWS query (IAM, STS, EC2, SNS, RDS,
-// Redshift, ElastiCache), JSON 1.0/1.1 with an X-Amz-Target header
-// (CloudTrail, Glue, KMS, Config, SQS, DynamoDB, CloudWatch Logs, Systems
-// Manager, Secrets Manager, Application Auto Scaling), REST-JSON (Security
-// Hub, Lambda, Access Analyzer, GuardDuty, Macie), REST-XML (S3, S3
-// Control) or Smithy RPC v2 CBOR (CloudWatch; see rpcv2.go). The access key in the scope names the caller: an
+// Redshift, ElastiCache, Auto Scaling, Elastic Load Balancing v2,
+// CloudFormation), JSON 1.0/1.1 with an X-Amz-Target header (CloudTrail,
+// Glue, KMS, Config, SQS, DynamoDB, CloudWatch Logs, Systems Manager,
+// Secrets Manager, Application Auto Scaling, ECS, ECR, CodeBuild, Athena),
+// REST-JSON (Security Hub, Lambda, Access Analyzer, GuardDuty, Macie, API
+// Gateway and API Gateway v2, which share a signing name and are told apart
+// by the /v2/ path), REST-XML (S3, S3 Control, CloudFront) or Smithy RPC v2
+// CBOR (CloudWatch; see rpcv2.go). The access key in the scope names the caller: an
 // account's administrator, an IAM user's access key, or temporary
 // credentials from STS AssumeRole. Unknown keys and bad signatures are
 // refused with the codes AWS uses.
@@ -150,8 +153,12 @@
 // them (crossservice.go): a CloudTrail trail's bucket policy, KMS key and
 // CloudWatch Logs group and role; a Config recorder's role and delivery
 // bucket; the instance profile EC2 associates; the instances Systems
-// Manager lists as managed, by their profile's role. Console sign-ins,
-// which are not API calls, are staged with SetPasswordLastUsed. RDS
+// Manager lists as managed, by their profile's role; a VPC flow log's log
+// group, bucket and delivery role; the launch template an Auto Scaling
+// group names, and the subnets and security groups of a load balancer, in
+// EC2; the CloudWatch Logs role API Gateway is given, which must trust it.
+// Console sign-ins, which are not API calls, are staged with
+// SetPasswordLastUsed. RDS
 // enhanced monitoring needs an IAM role that monitoring.rds.amazonaws.com
 // may assume, and encrypted copies of RDS snapshots a usable KMS key (AWS
 // managed keys such as alias/aws/rds are made on first use); S3

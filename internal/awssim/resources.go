@@ -31,9 +31,13 @@ import (
 //     replication groups and subnet groups, Secrets Manager secrets, and
 //     Security Hub's hub (hub/default).
 //   - CloudWatch alarms, CloudWatch Logs log groups, Systems Manager
-//     documents and service settings, GuardDuty detectors and filters, IAM
-//     instance profiles and service-linked roles, each named by the
-//     service's own Resources function.
+//     documents, service settings and parameters, GuardDuty detectors and
+//     filters, IAM instance profiles and service-linked roles, Auto Scaling
+//     groups and launch configurations, load balancers, listeners, rules
+//     and target groups, ECR repositories, CodeBuild projects,
+//     CloudFormation stacks, CloudFront distributions, API Gateway
+//     resource paths and Athena workgroups, each named by the service's own
+//     Resources function; ECS's task definition actions name none.
 //
 // Calls whose resource the simulator cannot name (Config rules, KMS keys
 // named by alias, EC2 security groups named by GroupName, Security Hub
