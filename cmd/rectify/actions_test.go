@@ -44,7 +44,7 @@ func TestActionsCmd(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &one); err != nil {
 		t.Fatalf("show -o json is not JSON: %v\n%s", err, out)
 	}
-	if one.Name != "ec2.revoke-open-ingress" || len(one.Params) != 2 || one.Params[1].Type != "port list" || one.Params[0].Required != true ||
+	if one.Name != "ec2.revoke-open-ingress" || len(one.Params) != 4 || one.Params[1].Type != "port list" || one.Params[2].Name != "authorized_tcp_ports" || one.Params[0].Required != true ||
 		strings.Join(one.Writes, ",") != "ec2:RevokeSecurityGroupIngress" {
 		t.Errorf("show -o json = %+v", one)
 	}
