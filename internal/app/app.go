@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -138,13 +137,7 @@ func OpenStore(ctx context.Context, cfg *config.Config, awsCfg *aws.Config) (sto
 		}
 		return st, nil
 	case "", config.StoreSQLite:
-		path := cfg.Store.Path
-		if path == "" {
-			path = "rectify.db"
-		}
-		if cfg.File != "" && !filepath.IsAbs(path) && path != sqlite.Memory {
-			path = filepath.Join(filepath.Dir(cfg.File), path)
-		}
+		path := storePath(cfg)
 		st, err := sqlite.Open(ctx, path)
 		if err != nil {
 			return nil, fmt.Errorf("store %s: %w", path, err)
@@ -159,6 +152,33 @@ func OpenStore(ctx context.Context, cfg *config.Config, awsCfg *aws.Config) (sto
 // supplies to control playbooks.
 func ControlOptions(cfg *config.Config) playbook.ControlOptions {
 	return playbook.ControlOptions{CustomActions: cfg.SecurityHub.CustomActions, FindingAccount: cfg.SecurityHub.FindingAccount}
+}
+
+// ErrNoStore is the error of OpenExistingStore when the SQLite database
+// does not exist.
+var ErrNoStore = errors.New("no database")
+
+// OpenExistingStore opens the store cfg names, as OpenStore does, for
+// reading what it holds: a SQLite database that does not exist is not
+// created, and the error wraps ErrNoStore.
+func OpenExistingStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if d := cfg.Store.Driver; d == "" || d == config.StoreSQLite {
+		if path := storePath(cfg); path != sqlite.Memory {
+			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("store %s: %w", path, ErrNoStore)
+			}
+		}
+	}
+	return OpenStore(ctx, cfg, nil)
+}
+
+// storePath returns the SQLite database file of cfg. Relative paths were
+// resolved when the configuration was loaded.
+func storePath(cfg *config.Config) string {
+	if cfg.Store.Path == "" {
+		return config.DefaultStorePath
+	}
+	return cfg.Store.Path
 }
 
 // LoadPlaybooks loads the built-in playbooks from builtin (nil for none)
