@@ -405,13 +405,13 @@ func (e *Engine) notifyRun(ctx context.Context, run *store.Run, b *book, vars pl
 	}
 	m := notify.Message{
 		Subject:    fmt.Sprintf("rectify %s: %s (%s)", statusWord(status), b.pb.Title, t.ResourceID),
-		Severity:   notify.SeverityInfo,
+		Severity:   notify.EventSeverity(vars.Event, vars.Target),
 		PlaybookID: run.PlaybookID, RunID: run.ID,
 		Account: t.Account, Region: t.Region, Resource: resource,
 		Fields: map[string]string{"mode": string(run.Mode), "status": status, "event": run.EventID},
 	}
 	if strings.HasPrefix(status, "failed") {
-		m.Severity = notify.SeverityHigh
+		m.Severity = notify.AtLeast(m.Severity, notify.SeverityHigh)
 	}
 	var report strings.Builder
 	fmt.Fprintf(&report, "Outcome: %s\n\nSteps:\n", status)
