@@ -19,6 +19,7 @@ import (
 	"github.com/rectify-dev/rectify/internal/cloud"
 	"github.com/rectify-dev/rectify/internal/config"
 	"github.com/rectify-dev/rectify/internal/engine"
+	"github.com/rectify-dev/rectify/internal/eventshape"
 	"github.com/rectify-dev/rectify/internal/notify"
 	"github.com/rectify-dev/rectify/internal/pattern"
 	"github.com/rectify-dev/rectify/internal/playbook"
@@ -80,6 +81,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.Playbooks = pbs
+	for _, pb := range pbs {
+		for _, w := range pb.Warnings {
+			log.Warn("playbook: "+w.Error(), "playbook", pb.ID)
+		}
+	}
 	prov, err := cloud.New(ctx, a.AWS, cfg.CloudOptions(log))
 	if err != nil {
 		return nil, fmt.Errorf("AWS access: %w", err)
@@ -183,13 +189,18 @@ func storePath(cfg *config.Config) string {
 
 // LoadPlaybooks loads the built-in playbooks from builtin (nil for none)
 // and those in dirs, validating triggers and actions, with ctl supplied
-// to control playbooks. Errors name file, line and field.
+// to control playbooks. Errors name file, line and field. The triggers of
+// the playbooks in dirs are also checked for keys no event has
+// (CheckTrigger), which become their Warnings.
 func LoadPlaybooks(reg *action.Registry, builtin fs.FS, dirs []string, ctl playbook.ControlOptions) ([]*playbook.Playbook, error) {
-	opts := playbook.Options{Registry: reg, ValidateTrigger: ValidateTrigger, Controls: ctl}
+	opts := PlaybookOptions(reg)
+	opts.Controls = ctl
 	var pbs []*playbook.Playbook
 	if builtin != nil {
 		var err error
-		pbs, err = playbook.Load(builtin, opts)
+		builtinOpts := opts
+		builtinOpts.CheckTrigger = nil
+		pbs, err = playbook.Load(builtin, builtinOpts)
 		if err != nil {
 			return nil, fmt.Errorf("built-in playbooks: %w", err)
 		}
@@ -222,6 +233,23 @@ func LoadPlaybooks(reg *action.Registry, builtin fs.FS, dirs []string, ctl playb
 		return nil, errors.Join(errs...)
 	}
 	return pbs, nil
+}
+
+// PlaybookOptions returns the options rectify loads playbooks with: the
+// actions of reg, triggers compiled as EventBridge patterns and checked
+// with CheckTrigger.
+func PlaybookOptions(reg *action.Registry) playbook.Options {
+	return playbook.Options{Registry: reg, ValidateTrigger: ValidateTrigger, CheckTrigger: CheckTrigger}
+}
+
+// CheckTrigger returns the keys of a trigger that no EventBridge event
+// has (see package eventshape).
+func CheckTrigger(p []byte) []playbook.TriggerNote {
+	var out []playbook.TriggerNote
+	for _, n := range eventshape.Check(p) {
+		out = append(out, playbook.TriggerNote{Path: n.Path, Msg: n.Msg})
+	}
+	return out
 }
 
 // ValidateTrigger checks an EventBridge pattern.
