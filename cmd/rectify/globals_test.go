@@ -25,10 +25,10 @@ func TestDescribeBuild(t *testing.T) {
 		ok            bool
 		want          string
 	}{
-		{"set at build time", "v1.2.0", info, true, "rectify v1.2.0 (commit 0123456789ab, modified, 2026-12-01T10:00:00Z, go"},
-		{"module version", "", info, true, "rectify v0.3.1 (commit 0123456789ab, modified, 2026-12-01T10:00:00Z, go"},
-		{"a checkout without VCS stamping", "", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, true, "rectify (devel) (go"},
-		{"no build information", "", nil, false, "rectify (devel) (go"},
+		{"set at build time", "v1.2.0", info, true, "v1.2.0 (commit 0123456789ab, modified, 2026-12-01T10:00:00Z, go"},
+		{"module version", "", info, true, "v0.3.1 (commit 0123456789ab, modified, 2026-12-01T10:00:00Z, go"},
+		{"a checkout without VCS stamping", "", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, true, "(devel) (go"},
+		{"no build information", "", nil, false, "(devel) (go"},
 	}
 	for _, tt := range tests {
 		if got := describeBuild(tt.version, tt.info, tt.ok); !strings.HasPrefix(got, tt.want) {
@@ -36,7 +36,7 @@ func TestDescribeBuild(t *testing.T) {
 		}
 	}
 	c := newCLI(t)
-	if out, code := c.rectify("--version"); code != 0 || !strings.HasPrefix(out, "rectify ") {
+	if out, code := c.rectify("--version"); code != 0 || !strings.HasPrefix(out, "rectify version (devel) (go") {
 		t.Errorf("--version = %d %q", code, out)
 	}
 }

@@ -87,7 +87,6 @@ configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
 		SilenceErrors:     true,
 		PersistentPreRunE: checkGlobalFlags,
 	}
-	root.SetVersionTemplate("{{.Version}}\n")
 	addGlobalFlags(root)
 	root.AddCommand(
 		// One constructor per command, each in its own file.
