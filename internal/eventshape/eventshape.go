@@ -7,10 +7,11 @@
 // sample events, per source and detail-type: shapes.json holds the key
 // paths of every sample event of the project (internal/event/testdata,
 // internal/catalog/testdata, internal/demo/events), and is regenerated
-// from them by
+// from them (leaving out the insides of the free-form parts below) by
 //
 //	go test ./internal/eventshape -run TestShapes -update
 //
+// which a new sample with keys shapes.json lacks makes TestShapes ask for.
 // Samples cannot show every key a detail may have, so a few parts are left
 // unchecked: the free-form parts (a CloudTrail call's requestParameters
 // and responseElements, a finding's ProductFields, a Trusted Advisor

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -58,8 +59,11 @@ func sampleShapes(t *testing.T) []shape {
 	var out []shape
 	for k, keys := range byKey {
 		s := shape{Source: k.source, DetailType: k.detailType}
+		kn := known{open: open(k.detailType)}
 		for p := range keys {
-			s.Keys = append(s.Keys, p)
+			if !kn.isOpen(p) || slices.Contains(kn.open, p) { // the free-form parts are not checked: their insides are left out
+				s.Keys = append(s.Keys, p)
+			}
 		}
 		sort.Strings(s.Keys)
 		out = append(out, s)
