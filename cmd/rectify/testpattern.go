@@ -43,7 +43,7 @@ when the pattern or the event is invalid or cannot be read.`,
 				return nil
 			}
 			if len(args) != 2 {
-				return fmt.Errorf("give a pattern file and an event file (or --playbook ID and an event file); got %d arguments", len(args))
+				return fmt.Errorf("give a pattern file and an event file (or --playbook ID and an event file); got %s", report.Count(len(args), "argument"))
 			}
 			return nil
 		},

@@ -138,8 +138,12 @@ func (x *execution) execute(ctx context.Context) error {
 		if err := x.update(ctx); err != nil {
 			return err
 		}
+		steps := "steps"
+		if len(x.steps) == 1 {
+			steps = "step"
+		}
 		e.audit(ctx, store.AuditEntry{Kind: store.AuditStarted, EventID: run.EventID, RunID: run.ID, PlaybookID: run.PlaybookID,
-			Message: fmt.Sprintf("executing %d steps on %s", len(x.steps), describeTarget(x.in.Target))})
+			Message: fmt.Sprintf("executing %d %s on %s", len(x.steps), steps, describeTarget(x.in.Target))})
 	} else if run.Status == store.RunWaiting {
 		run.Status = store.RunRunning
 		if err := x.update(ctx); err != nil {
