@@ -212,8 +212,17 @@ start: the address is taken, a file cannot be read, a flag is wrong.`,
 				// The reader of a pipe ($(...)) sees its end.
 				_ = f.Close()
 			}
-			log.Info("AWS simulator serving", "url", sim.URL, "account", sim.Account(), "region", sim.Region(),
-				"faults", len(sim.Faults()), "forward", forward, "events", eventsFile)
+			attrs := []any{"url", sim.URL, "account", sim.Account(), "region", sim.Region()}
+			if n := len(sim.Faults()); n > 0 {
+				attrs = append(attrs, "faults", n)
+			}
+			if len(forward) > 0 {
+				attrs = append(attrs, "forward", forward)
+			}
+			if eventsFile != "" {
+				attrs = append(attrs, "events", eventsFile)
+			}
+			log.Info("AWS simulator serving", attrs...)
 
 			err = sim.Wait(ctx)
 			stopForward()
