@@ -58,7 +58,7 @@ func TestActionsCmd(t *testing.T) {
 	if out, code := c.rectify("actions", "show", "iam.delete-acess-key"); code == 0 || !strings.Contains(out, `no action "iam.delete-acess-key"`) || !strings.Contains(out, "iam.delete-access-key") {
 		t.Errorf("show of an unknown action = %d:\n%s", code, out)
 	}
-	if out, code := c.rectify("actions", "-o", "yaml"); code == 0 || !strings.Contains(out, `--output "yaml"`) {
+	if out, code := c.rectify("actions", "-o", "yaml"); code == 0 || !strings.Contains(out, `invalid argument "yaml" for "-o, --output" flag: want text or json`) {
 		t.Errorf("actions -o yaml = %d:\n%s", code, out)
 	}
 }

@@ -17,8 +17,17 @@ func newApproveCmd() *cobra.Command {
 		Use:   "approve RUN_ID",
 		Short: "Approve a run that awaits approval, and carry it out",
 		Long: `approve lets a run of a playbook in approve mode proceed, records who
-approved it, and executes it. The exit status is 1 if the run fails.`,
-		Args: cobra.ExactArgs(1),
+approved it, and executes it, then prints the run with its steps and audit
+trail.
+
+The exit status is 0 when the run succeeded (or waits), 1 when it failed,
+and 2 when there is no such run awaiting approval or rectify could not
+start.`,
+		Example: `  rectify runs --status awaiting_approval
+  rectify approve 01JD3Z8Q2X5C7M9K1T4V6W8Y0A --by alice
+  rectify approve 01JD3Z8Q2X5C7M9K1T4V6W8Y0A -o json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeRunIDs(store.RunAwaitingApproval),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if by == "" {
 				by = os.Getenv("USER")
@@ -44,9 +53,15 @@ approved it, and executes it. The exit status is 1 if the run fails.`,
 			if err != nil {
 				return err
 			}
-			report.Run(cmd.OutOrStdout(), run, steps, audit)
+			if jsonOutput(cmd) {
+				if err := report.JSON(cmd.OutOrStdout(), report.NewRunJSON(run, steps, audit)); err != nil {
+					return err
+				}
+			} else {
+				report.Run(cmd.OutOrStdout(), run, steps, audit)
+			}
 			if run.Status == store.RunFailed {
-				return &exitError{code: 1, err: fmt.Errorf("run %s failed: %s", run.ID, run.Error)}
+				return &exitError{code: codeFailed, err: fmt.Errorf("run %s failed: %s", run.ID, run.Error)}
 			}
 			return nil
 		},

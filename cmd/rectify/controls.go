@@ -16,7 +16,6 @@ import (
 )
 
 func newControlsCmd() *cobra.Command {
-	var output string
 	var all bool
 	cmd := &cobra.Command{
 		Use:   "controls",
@@ -33,14 +32,18 @@ control id (IAM.7), or an id a standard gives it: "PCI.IAM.7",
 "cis-aws-foundations-benchmark/v/1.2.0/1.5", a generator id such as
 "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/1.5",
 or a bare CIS id such as "1.8", which may name a control in each CIS
-version.`,
+version. It reads no secret: the variables the configuration names need not
+be set.
+
+The exit status is 0, or 2 when there is no such control or the
+configuration or the playbooks cannot be loaded.`,
 		Example: `  rectify controls
   rectify controls --all -o json
   rectify controls show EC2.13
   rectify controls show PCI.EC2.5`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rows, err := controlRows(cmd, output)
+			rows, err := controlRows(cmd)
 			if err != nil {
 				return err
 			}
@@ -53,19 +56,26 @@ version.`,
 				}
 				rows = supported
 			}
-			if output == "json" {
+			if jsonOutput(cmd) {
 				return report.ControlsJSON(cmd.OutOrStdout(), rows)
 			}
 			report.Controls(cmd.OutOrStdout(), rows)
 			return nil
 		},
 	}
-	cmd.PersistentFlags().StringVarP(&output, "output", "o", "text", `output format: "text" or "json"`)
 	cmd.Flags().BoolVar(&all, "all", false, "also list the controls no playbook remediates yet")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show ID",
 		Short: "Show a control: its standards and ids, and the playbook that remediates it",
-		Args:  cobra.ExactArgs(1),
+		Long: `show prints one Security Hub control: its title, the standards that
+include it and the ids they give it, the playbook that remediates it with
+its mode, and the operations and permissions it needs. An id that names a
+control in several standards shows each.
+
+The exit status is 0, or 2 when there is no such control.`,
+		Example: `  rectify controls show IAM.7
+  rectify controls show cis-aws-foundations-benchmark/v/1.2.0/1.5 -o json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			matches := control.Find(args[0])
 			if len(matches) == 0 {
@@ -75,7 +85,7 @@ version.`,
 				}
 				return fmt.Errorf("no Security Hub control %q%s; rectify controls --all lists the known ones", args[0], hint)
 			}
-			rows, err := controlRows(cmd, output)
+			rows, err := controlRows(cmd)
 			if err != nil {
 				return err
 			}
@@ -87,7 +97,7 @@ version.`,
 			for i, m := range matches {
 				shown[i] = byID[m.Control.ID]
 			}
-			if output == "json" {
+			if jsonOutput(cmd) {
 				return report.ControlJSON(cmd.OutOrStdout(), shown, matches)
 			}
 			w := cmd.OutOrStdout()
@@ -112,11 +122,8 @@ version.`,
 
 // controlRows returns every control of the table with the enabled or
 // disabled playbooks that list it, after configuration.
-func controlRows(cmd *cobra.Command, output string) ([]report.ControlRow, error) {
-	if output != "text" && output != "json" {
-		return nil, fmt.Errorf("--output %q: want \"text\" or \"json\"", output)
-	}
-	cfg, err := loadConfig(cmd)
+func controlRows(cmd *cobra.Command) ([]report.ControlRow, error) {
+	cfg, err := loadConfigToRead(cmd)
 	if err != nil {
 		return nil, err
 	}

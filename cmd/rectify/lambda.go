@@ -64,8 +64,16 @@ invocation executes the due runs and answers {"resumed": N}.
 The configuration is read as by the other commands: --config in the
 image's command (or in a bootstrap script that runs rectify lambda), or
 rectify.yaml in the working directory; a function whose invocations run side
-by side wants the dynamodb store.`,
-		Args: cobra.NoArgs,
+by side wants the dynamodb store.
+
+The exit status is 2 when it is not started by the Lambda runtime or
+rectify could not start; under the runtime it does not exit.`,
+		Example: `  # the provided.al2023 runtime: the binary, built with -tags lambda, as bootstrap
+  GOOS=linux GOARCH=arm64 go build -tags lambda -trimpath -ldflags '-s -w' -o bootstrap ./cmd/rectify
+  # a container image
+  CMD ["rectify", "--config", "/etc/rectify/rectify.yaml", "lambda"]`,
+		Annotations: map[string]string{textOnly: "yes"},
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if os.Getenv(lambdaRuntimeEnv) == "" {
 				return errors.New("rectify lambda handles the invocations of an AWS Lambda function and runs only when the Lambda runtime starts it (" +

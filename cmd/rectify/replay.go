@@ -24,8 +24,16 @@ files under DIR in lexical order, through rectify, as run does. It shows a
 progress bar when standard error is a terminal and ends with a summary: the
 events by status, the runs by status, and every failure.
 
-The exit status is 1 when a remediation failed, an input was rejected or a
-file could not be read.`,
+With -o json the summary is printed as JSON: the events and runs by status
+and the failures.
+
+The exit status is 0 when every event was handled, 1 when a remediation
+failed, an input was rejected or a file could not be read, and 2 when
+rectify could not start (configuration, playbooks, store) or DIR has no
+event files.`,
+		Example: `  rectify replay ./events
+  rectify replay events.jsonl -v
+  rectify --dry-run replay ./archive -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			paths, err := intake.Walk(args[0])
@@ -69,9 +77,15 @@ file could not be read.`,
 				_ = bar.Finish()
 			}
 			unreported(cmd, err, seen, &tally)
-			tally.Write(out)
+			if jsonOutput(cmd) {
+				if err := report.JSON(out, tally.JSON()); err != nil {
+					return err
+				}
+			} else {
+				tally.Write(out)
+			}
 			if !tally.OK() {
-				return &exitError{code: 1, err: fmt.Errorf("%d failures in %d events", len(tally.Failures), tally.Total())}
+				return &exitError{code: codeFailed, err: fmt.Errorf("%s in %s", report.Count(len(tally.Failures), "failure"), report.Count(tally.Total(), "event"))}
 			}
 			return nil
 		},

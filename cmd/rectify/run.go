@@ -18,11 +18,16 @@ func newRunCmd() *cobra.Command {
 		Long: `run takes each event in EVENT.json (one JSON event, a JSON array of events,
 or JSON Lines; "-" reads standard input) through rectify: it matches the
 playbooks, remediates and records every decision, then prints per run the
-playbook, target, status and steps.
+playbook, target, status and steps. With -o json it prints a JSON array,
+one object per event, with its runs and their steps.
 
 The exit status is 0 when every event was handled: acted on, skipped for a
 reason, a duplicate of an earlier delivery, or matched by no playbook. It is
-1 when a remediation failed or an input was rejected.`,
+1 when a remediation failed or an input was rejected or could not be read,
+and 2 when rectify could not start (configuration, playbooks, store).`,
+		Example: `  rectify run event.json
+  rectify --dry-run run events.jsonl
+  rectify run event.json -o json | jq '.[].runs[].status'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := openApp(cmd, slog.LevelWarn, nil)
@@ -30,19 +35,32 @@ reason, a duplicate of an earlier delivery, or matched by no playbook. It is
 				return err
 			}
 			defer a.Close()
-			ctx, out := cmd.Context(), cmd.OutOrStdout()
+			ctx, out, asJSON := cmd.Context(), cmd.OutOrStdout(), jsonOutput(cmd)
 			var tally report.Tally
+			var events []report.EventJSON
 			seen := map[string]bool{}
 			src := intake.File(args[0])
 			src.In = cmd.InOrStdin()
 			err = src.Run(ctx, intake.HandleFunc(a.Engine, func(m intake.Meta, res *engine.Result, err error) {
 				seen[m.Origin] = true
-				report.Event(out, m.Origin, res, err, runSteps(ctx, a.Store, res))
+				if asJSON {
+					events = append(events, report.NewEventJSON(m.Origin, res, err, runSteps(ctx, a.Store, res)))
+				} else {
+					report.Event(out, m.Origin, res, err, runSteps(ctx, a.Store, res))
+				}
 				tally.Add(m.Origin, res, err)
 			}))
 			unreported(cmd, err, seen, &tally)
+			if asJSON {
+				if events == nil {
+					events = []report.EventJSON{}
+				}
+				if err := report.JSON(out, events); err != nil {
+					return err
+				}
+			}
 			if !tally.OK() {
-				return &exitError{code: 1, err: fmt.Errorf("%d of %d inputs failed or were rejected", len(tally.Failures), tally.Total())}
+				return &exitError{code: codeFailed, err: fmt.Errorf("failed or rejected: %d of %s", len(tally.Failures), report.Count(tally.Total(), "input"))}
 			}
 			return nil
 		},

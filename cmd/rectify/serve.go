@@ -43,8 +43,16 @@ maxReceiveCount, moved to its dead-letter queue.
 
 Every few seconds serve also resumes due runs: runs whose durable wait has
 elapsed and runs left unfinished by a stopped process. SIGINT or SIGTERM
-stops it gracefully: requests and messages in flight are completed first.`,
-		Args: cobra.NoArgs,
+stops it gracefully: requests and messages in flight are completed first.
+
+The exit status is 0 after a graceful stop, and 2 when rectify could not
+start (configuration, playbooks, store, the address in use) or an SQS
+queue could not be read.`,
+		Example: `  RECTIFY_SHARED_SECRET=change-me rectify serve
+  rectify serve --addr 0.0.0.0:8080 --sqs https://sqs.us-east-1.amazonaws.com/111122223333/rectify-events
+  rectify --log-level debug serve --resume-interval 1s`,
+		Annotations: map[string]string{textOnly: "yes"},
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := openApp(cmd, slog.LevelInfo, nil)
 			if err != nil {

@@ -452,7 +452,7 @@ func snapshotInstanceVolumes(ctx context.Context, in Input) (Result, error) {
 			Message: fmt.Sprintf("the volumes of instance %s already have snapshots for finding %s: %s", id, finding, strings.Join(ids, ", "))}, nil
 	}
 	return Result{Outcome: Changed, Output: out,
-		Message: fmt.Sprintf("snapshotted %d volumes of instance %s: %s", len(created), id, strings.Join(created, ", "))}, nil
+		Message: fmt.Sprintf("snapshotted %d %s of instance %s: %s", len(created), pluralize(len(created), "volume", "volumes"), id, strings.Join(created, ", "))}, nil
 }
 
 func tagInstance(ctx context.Context, in Input) (Result, error) {
@@ -628,4 +628,12 @@ func verifyInstanceStopped(ctx context.Context, in Input, _ Result) error {
 		return Mismatch("instance %s is %s", id, st)
 	}
 	return nil
+}
+
+// pluralize returns one for a count of 1 and many otherwise.
+func pluralize(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,6 +19,7 @@ import (
 	"github.com/rectify-dev/rectify/internal/cloud"
 	"github.com/rectify-dev/rectify/internal/config"
 	"github.com/rectify-dev/rectify/internal/engine"
+	"github.com/rectify-dev/rectify/internal/eventshape"
 	"github.com/rectify-dev/rectify/internal/notify"
 	"github.com/rectify-dev/rectify/internal/pattern"
 	"github.com/rectify-dev/rectify/internal/playbook"
@@ -55,13 +55,66 @@ type Options struct {
 	Builtin fs.FS
 }
 
-// New assembles an App from cfg.
+// New assembles an App from cfg. The playbooks are compiled while the AWS
+// configuration is loaded and the store opened, which shortens a start
+// (a Lambda function's cold start) where the two can overlap.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	a := &App{Config: cfg, Logger: log}
+	reg, err := action.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	a.Registry = reg
+	type loaded struct {
+		pbs []*playbook.Playbook
+		err error
+	}
+	books := make(chan loaded, 1)
+	go func() {
+		pbs, err := LoadPlaybooks(reg, opts.Builtin, cfg.Playbooks.Dirs, ControlOptions(cfg))
+		books <- loaded{pbs, err}
+	}()
+	st, err := a.connect(ctx, cfg, opts)
+	pb := <-books
+	if err == nil {
+		err = pb.err
+	}
+	if err != nil {
+		if st != nil {
+			st.Close()
+		}
+		return nil, err
+	}
+	a.Store, a.Playbooks = st, pb.pbs
+	for _, pb := range a.Playbooks {
+		for _, w := range pb.Warnings {
+			log.Warn("playbook: "+w.Error(), "playbook", pb.ID)
+		}
+	}
+	settings, err := Settings(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	eng, err := engine.New(engine.Options{
+		Store: st, Playbooks: a.Playbooks, Settings: settings, Cloud: a.Cloud, Notifier: a.Router,
+		DryRun: cfg.DryRun || opts.DryRun, Clock: opts.Clock, Logger: log,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Engine = eng
+	return a, nil
+}
+
+// connect sets up a's AWS configuration, AWS access and notification
+// router, and opens the store.
+func (a *App) connect(ctx context.Context, cfg *config.Config, opts Options) (store.Store, error) {
 	if opts.AWS != nil {
 		a.AWS = *opts.AWS
 	} else {
@@ -71,45 +124,17 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		}
 		a.AWS = awsCfg
 	}
-	reg, err := action.Builtin()
-	if err != nil {
-		return nil, err
-	}
-	a.Registry = reg
-	pbs, err := LoadPlaybooks(reg, opts.Builtin, cfg.Playbooks.Dirs, ControlOptions(cfg))
-	if err != nil {
-		return nil, err
-	}
-	a.Playbooks = pbs
-	prov, err := cloud.New(ctx, a.AWS, cfg.CloudOptions(log))
+	prov, err := cloud.New(ctx, a.AWS, cfg.CloudOptions(a.Logger))
 	if err != nil {
 		return nil, fmt.Errorf("AWS access: %w", err)
 	}
 	a.Cloud = prov
-	router, err := cfg.Router(a.AWS, log)
+	router, err := cfg.Router(a.AWS, a.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
 	a.Router = router
-	settings, err := Settings(cfg)
-	if err != nil {
-		return nil, err
-	}
-	st, err := OpenStore(ctx, cfg, &a.AWS)
-	if err != nil {
-		return nil, err
-	}
-	a.Store = st
-	eng, err := engine.New(engine.Options{
-		Store: st, Playbooks: pbs, Settings: settings, Cloud: prov, Notifier: router,
-		DryRun: cfg.DryRun || opts.DryRun, Clock: opts.Clock, Logger: log,
-	})
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	a.Engine = eng
-	return a, nil
+	return OpenStore(ctx, cfg, &a.AWS)
 }
 
 // Close releases the App's store.
@@ -138,13 +163,7 @@ func OpenStore(ctx context.Context, cfg *config.Config, awsCfg *aws.Config) (sto
 		}
 		return st, nil
 	case "", config.StoreSQLite:
-		path := cfg.Store.Path
-		if path == "" {
-			path = "rectify.db"
-		}
-		if cfg.File != "" && !filepath.IsAbs(path) && path != sqlite.Memory {
-			path = filepath.Join(filepath.Dir(cfg.File), path)
-		}
+		path := storePath(cfg)
 		st, err := sqlite.Open(ctx, path)
 		if err != nil {
 			return nil, fmt.Errorf("store %s: %w", path, err)
@@ -161,15 +180,51 @@ func ControlOptions(cfg *config.Config) playbook.ControlOptions {
 	return playbook.ControlOptions{CustomActions: cfg.SecurityHub.CustomActions, FindingAccount: cfg.SecurityHub.FindingAccount}
 }
 
+// NoStoreError is the error of OpenExistingStore when the SQLite database
+// does not exist.
+type NoStoreError struct {
+	Path string
+}
+
+func (e *NoStoreError) Error() string { return "there is no database at " + e.Path + " yet" }
+
+// OpenExistingStore opens the store cfg names, as OpenStore does, for
+// reading what it holds: a SQLite database that does not exist is not
+// created, and the error is a *NoStoreError.
+func OpenExistingStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if d := cfg.Store.Driver; d == "" || d == config.StoreSQLite {
+		if path := storePath(cfg); path != sqlite.Memory {
+			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				return nil, &NoStoreError{Path: path}
+			}
+		}
+	}
+	return OpenStore(ctx, cfg, nil)
+}
+
+// storePath returns the SQLite database file of cfg. Relative paths were
+// resolved when the configuration was loaded.
+func storePath(cfg *config.Config) string {
+	if cfg.Store.Path == "" {
+		return config.DefaultStorePath
+	}
+	return cfg.Store.Path
+}
+
 // LoadPlaybooks loads the built-in playbooks from builtin (nil for none)
 // and those in dirs, validating triggers and actions, with ctl supplied
-// to control playbooks. Errors name file, line and field.
+// to control playbooks. Errors name file, line and field. The triggers of
+// the playbooks in dirs are also checked for keys no event has
+// (CheckTrigger), which become their Warnings.
 func LoadPlaybooks(reg *action.Registry, builtin fs.FS, dirs []string, ctl playbook.ControlOptions) ([]*playbook.Playbook, error) {
-	opts := playbook.Options{Registry: reg, ValidateTrigger: ValidateTrigger, Controls: ctl}
+	opts := PlaybookOptions(reg)
+	opts.Controls = ctl
 	var pbs []*playbook.Playbook
 	if builtin != nil {
 		var err error
-		pbs, err = playbook.Load(builtin, opts)
+		builtinOpts := opts
+		builtinOpts.CheckTrigger = nil
+		pbs, err = playbook.Load(builtin, builtinOpts)
 		if err != nil {
 			return nil, fmt.Errorf("built-in playbooks: %w", err)
 		}
@@ -202,6 +257,23 @@ func LoadPlaybooks(reg *action.Registry, builtin fs.FS, dirs []string, ctl playb
 		return nil, errors.Join(errs...)
 	}
 	return pbs, nil
+}
+
+// PlaybookOptions returns the options rectify loads playbooks with: the
+// actions of reg, triggers compiled as EventBridge patterns and checked
+// with CheckTrigger.
+func PlaybookOptions(reg *action.Registry) playbook.Options {
+	return playbook.Options{Registry: reg, ValidateTrigger: ValidateTrigger, CheckTrigger: CheckTrigger}
+}
+
+// CheckTrigger returns the keys of a trigger that no EventBridge event
+// has (see package eventshape).
+func CheckTrigger(p []byte) []playbook.TriggerNote {
+	var out []playbook.TriggerNote
+	for _, n := range eventshape.Check(p) {
+		out = append(out, playbook.TriggerNote{Path: n.Path, Msg: n.Msg})
+	}
+	return out
 }
 
 // ValidateTrigger checks an EventBridge pattern.

@@ -2,13 +2,17 @@ package app_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/rectify-dev/rectify/internal/action"
 	"github.com/rectify-dev/rectify/internal/app"
 	"github.com/rectify-dev/rectify/internal/awssim"
 	"github.com/rectify-dev/rectify/internal/catalog"
 	"github.com/rectify-dev/rectify/internal/config"
+	"github.com/rectify-dev/rectify/internal/playbook"
 	"github.com/rectify-dev/rectify/internal/store"
 )
 
@@ -87,5 +91,55 @@ func TestExampleConfiguration(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the example playbook is not enabled: %v", a.Engine.Playbooks())
+	}
+}
+
+// TestTriggersNameKeysEventsHave keeps the built-in and example playbooks
+// free of trigger keys that no event has, and checks that the playbooks of
+// a configured directory are checked.
+func TestTriggersNameKeysEventsHave(t *testing.T) {
+	reg, err := action.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtin, err := playbook.Load(catalog.FS(), app.PlaybookOptions(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples, err := playbook.Load(os.DirFS(filepath.Join("..", "..", "examples", "playbooks")), app.PlaybookOptions(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pb := range append(builtin, examples...) {
+		for _, w := range pb.Warnings {
+			t.Errorf("playbook %s: %v", pb.ID, w)
+		}
+	}
+
+	dir := t.TempDir()
+	typo := `id: typo
+title: A misspelt key
+trigger:
+  source: [aws.ec2]
+  detail_type: [AWS API Call via CloudTrail]
+steps:
+  - action: ec2.revoke-open-ingress
+    with: {group_id: sg-1}
+`
+	if err := os.WriteFile(filepath.Join(dir, "typo.yaml"), []byte(typo), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pbs, err := app.LoadPlaybooks(reg, catalog.FS(), []string{dir}, playbook.ControlOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warned []string
+	for _, pb := range pbs {
+		for _, w := range pb.Warnings {
+			warned = append(warned, w.Error())
+		}
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], `typo.yaml:5:3: trigger.detail_type: EventBridge events have no key "detail_type" (did you mean "detail-type"?)`) {
+		t.Errorf("warnings = %q", warned)
 	}
 }

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -93,9 +93,11 @@ func (svc *accessAnalyzerService) analyzersIn(account, region string) map[string
 	return m
 }
 
-var aaNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,254}$`)
+var aaNameRE = lazyRegexp(`^[A-Za-z][A-Za-z0-9_.-]{0,254}$`)
 
-var aaTypes = map[string]bool{"ACCOUNT": true, "ORGANIZATION": true, "ACCOUNT_UNUSED_ACCESS": true, "ORGANIZATION_UNUSED_ACCESS": true, "ACCOUNT_INTERNAL_ACCESS": true, "ORGANIZATION_INTERNAL_ACCESS": true}
+var aaTypes = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"ACCOUNT": true, "ORGANIZATION": true, "ACCOUNT_UNUSED_ACCESS": true, "ORGANIZATION_UNUSED_ACCESS": true, "ACCOUNT_INTERNAL_ACCESS": true, "ORGANIZATION_INTERNAL_ACCESS": true}
+})
 
 func (svc *accessAnalyzerService) createAnalyzer(c *call) (int, any, error) {
 	var in struct {
@@ -106,10 +108,10 @@ func (svc *accessAnalyzerService) createAnalyzer(c *call) (int, any, error) {
 	if err := jsonInput(c.body, &in); err != nil {
 		return 0, nil, err
 	}
-	if !aaNameRE.MatchString(in.AnalyzerName) {
+	if !aaNameRE().MatchString(in.AnalyzerName) {
 		return 0, nil, aaValidation("analyzerName %q must start with a letter and hold up to 255 letters, digits, periods, hyphens and underscores", in.AnalyzerName)
 	}
-	if !aaTypes[in.Type] {
+	if !aaTypes()[in.Type] {
 		return 0, nil, aaValidation("type %q is not a valid analyzer type", in.Type)
 	}
 	if strings.HasPrefix(in.Type, "ORGANIZATION") {
@@ -157,7 +159,7 @@ func (a *aaAnalyzer) summary() map[string]any {
 func (svc *accessAnalyzerService) listAnalyzers(c *call) (int, any, error) {
 	q := c.r.URL.Query()
 	typ := q.Get("type")
-	if typ != "" && !aaTypes[typ] {
+	if typ != "" && !aaTypes()[typ] {
 		return 0, nil, aaValidation("type %q is not a valid analyzer type", typ)
 	}
 	as := svc.analyzersIn(c.Account(), c.region)

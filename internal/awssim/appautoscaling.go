@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -45,16 +46,20 @@ type scalingPolicy struct {
 
 // dynamoDimensions are the scalable dimensions of DynamoDB, by whether
 // they are an index's.
-var dynamoDimensions = map[string]bool{
-	"dynamodb:table:ReadCapacityUnits": false, "dynamodb:table:WriteCapacityUnits": false,
-	"dynamodb:index:ReadCapacityUnits": true, "dynamodb:index:WriteCapacityUnits": true,
-}
+var dynamoDimensions = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"dynamodb:table:ReadCapacityUnits": false, "dynamodb:table:WriteCapacityUnits": false,
+		"dynamodb:index:ReadCapacityUnits": true, "dynamodb:index:WriteCapacityUnits": true,
+	}
+})
 
 // dynamoMetrics are the predefined metrics of DynamoDB target tracking,
 // by the capacity they measure.
-var dynamoMetrics = map[string]string{
-	"DynamoDBReadCapacityUtilization": "ReadCapacityUnits", "DynamoDBWriteCapacityUtilization": "WriteCapacityUnits",
-}
+var dynamoMetrics = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"DynamoDBReadCapacityUtilization": "ReadCapacityUnits", "DynamoDBWriteCapacityUtilization": "WriteCapacityUnits",
+	}
+})
 
 func newAppAutoScaling(s *Server) *serviceDef {
 	svc := &appScalingService{s: s, Targets: map[string]map[string]*scalableTarget{}, Policies: map[string]map[string]*scalingPolicy{}}
@@ -89,7 +94,7 @@ func (svc *appScalingService) dynamoTarget(c *call, ns, resource, dim string) (*
 	if ns != "dynamodb" {
 		return nil, nil, aasValidation("Unsupported service namespace %s: only dynamodb is simulated", ns)
 	}
-	isIndex, ok := dynamoDimensions[dim]
+	isIndex, ok := dynamoDimensions()[dim]
 	if !ok {
 		return nil, nil, aasValidation("Unsupported scalable dimension '%s' for service namespace 'dynamodb'", dim)
 	}
@@ -304,7 +309,7 @@ func (svc *appScalingService) putScalingPolicy(c *call, body []byte) (any, error
 		}
 		spec, _ := cfg["PredefinedMetricSpecification"].(map[string]any)
 		metric, _ := spec["PredefinedMetricType"].(string)
-		capacity, ok := dynamoMetrics[metric]
+		capacity, ok := dynamoMetrics()[metric]
 		if !ok || !strings.HasSuffix(in.ScalableDimension, capacity) {
 			return nil, aasValidation("Predefined metric %q does not fit scalable dimension %s", metric, in.ScalableDimension)
 		}

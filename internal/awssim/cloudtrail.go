@@ -3,9 +3,9 @@ package awssim
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -98,30 +98,32 @@ type ctEvent struct {
 }
 
 // ctLookupKeys are the attributes LookupEvents filters by.
-var ctLookupKeys = map[string]func(r TrailRecord, v string) bool{
-	"EventId":     func(r TrailRecord, v string) bool { return r.EventID == v },
-	"EventName":   func(r TrailRecord, v string) bool { return r.EventName == v },
-	"ReadOnly":    func(r TrailRecord, v string) bool { return boolString(r.ReadOnly) == v },
-	"Username":    func(r TrailRecord, v string) bool { return r.Username() == v },
-	"EventSource": func(r TrailRecord, v string) bool { return r.EventSource == v },
-	"AccessKeyId": func(r TrailRecord, v string) bool { return r.UserIdentity.AccessKeyID == v },
-	"ResourceType": func(r TrailRecord, v string) bool {
-		for _, res := range r.Resources {
-			if res.Type == v {
-				return true
+var ctLookupKeys = sync.OnceValue(func() map[string]func(r TrailRecord, v string) bool {
+	return map[string]func(r TrailRecord, v string) bool{
+		"EventId":     func(r TrailRecord, v string) bool { return r.EventID == v },
+		"EventName":   func(r TrailRecord, v string) bool { return r.EventName == v },
+		"ReadOnly":    func(r TrailRecord, v string) bool { return boolString(r.ReadOnly) == v },
+		"Username":    func(r TrailRecord, v string) bool { return r.Username() == v },
+		"EventSource": func(r TrailRecord, v string) bool { return r.EventSource == v },
+		"AccessKeyId": func(r TrailRecord, v string) bool { return r.UserIdentity.AccessKeyID == v },
+		"ResourceType": func(r TrailRecord, v string) bool {
+			for _, res := range r.Resources {
+				if res.Type == v {
+					return true
+				}
 			}
-		}
-		return false
-	},
-	"ResourceName": func(r TrailRecord, v string) bool {
-		for _, res := range r.Resources {
-			if ctResourceName(res) == v {
-				return true
+			return false
+		},
+		"ResourceName": func(r TrailRecord, v string) bool {
+			for _, res := range r.Resources {
+				if ctResourceName(res) == v {
+					return true
+				}
 			}
-		}
-		return false
-	},
-}
+			return false
+		},
+	}
+})
 
 func boolString(b bool) string {
 	if b {
@@ -157,7 +159,7 @@ func (svc *cloudTrailService) lookupEvents(c *call, body []byte) (any, error) {
 	var match func(TrailRecord) bool
 	if len(in.LookupAttributes) == 1 {
 		a := in.LookupAttributes[0]
-		f := ctLookupKeys[a.AttributeKey]
+		f := ctLookupKeys()[a.AttributeKey]
 		if f == nil {
 			return nil, ctError("InvalidLookupAttributesException", "Unsupported lookup attribute key %q.", a.AttributeKey)
 		}
@@ -255,7 +257,7 @@ func ctEventOf(r TrailRecord) ctEvent {
 
 // --- trails ---
 
-var ctTrailNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$`)
+var ctTrailNameRE = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$`)
 
 type ctTrailJSON struct {
 	Name                       string `json:"Name"`
@@ -330,7 +332,7 @@ func (svc *cloudTrailService) find(c *call, nameOrARN string) (*ctTrail, error) 
 			return t, nil
 		}
 	}
-	if !strings.HasPrefix(nameOrARN, "arn:") && !ctTrailNameRE.MatchString(nameOrARN) {
+	if !strings.HasPrefix(nameOrARN, "arn:") && !ctTrailNameRE().MatchString(nameOrARN) {
 		return nil, ctError("InvalidTrailNameException", "Trail name %q is not valid.", nameOrARN)
 	}
 	arn := nameOrARN
@@ -417,7 +419,7 @@ func (svc *cloudTrailService) createTrail(c *call, body []byte) (any, error) {
 	if err := jsonInput(body, &in); err != nil {
 		return nil, err
 	}
-	if !ctTrailNameRE.MatchString(in.Name) || strings.Contains(in.Name, "..") {
+	if !ctTrailNameRE().MatchString(in.Name) || strings.Contains(in.Name, "..") {
 		return nil, ctError("InvalidTrailNameException", "Trail name %q must be 3 to 128 letters, numbers, periods, hyphens and underscores, starting and ending with a letter or number.", in.Name)
 	}
 	if in.S3BucketName == nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -118,14 +119,20 @@ func nameARNOf(c *call, v any) string {
 	return cwAlarmARN(c, name)
 }
 
-var cwComparisons = map[string]bool{
-	"GreaterThanOrEqualToThreshold": true, "GreaterThanThreshold": true, "LessThanThreshold": true, "LessThanOrEqualToThreshold": true,
-	"LessThanLowerOrGreaterThanUpperThreshold": true, "LessThanLowerThreshold": true, "GreaterThanUpperThreshold": true,
-}
+var cwComparisons = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"GreaterThanOrEqualToThreshold": true, "GreaterThanThreshold": true, "LessThanThreshold": true, "LessThanOrEqualToThreshold": true,
+		"LessThanLowerOrGreaterThanUpperThreshold": true, "LessThanLowerThreshold": true, "GreaterThanUpperThreshold": true,
+	}
+})
 
-var cwStatistics = map[string]bool{"SampleCount": true, "Average": true, "Sum": true, "Minimum": true, "Maximum": true}
+var cwStatistics = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"SampleCount": true, "Average": true, "Sum": true, "Minimum": true, "Maximum": true}
+})
 
-var cwTreatMissing = map[string]bool{"breaching": true, "notBreaching": true, "ignore": true, "missing": true}
+var cwTreatMissing = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"breaching": true, "notBreaching": true, "ignore": true, "missing": true}
+})
 
 type cwTag struct {
 	Key   string `json:"Key"`
@@ -194,9 +201,9 @@ func (svc *cloudWatchService) putMetricAlarm(c *call, body []byte) (any, error) 
 		return nil, cwInvalid("EvaluationPeriods must be at least 1")
 	case in.ComparisonOperator == "":
 		return nil, cwMissing("ComparisonOperator")
-	case !cwComparisons[in.ComparisonOperator]:
+	case !cwComparisons()[in.ComparisonOperator]:
 		return nil, cwInvalid("Invalid value %s for ComparisonOperator", in.ComparisonOperator)
-	case in.TreatMissingData != "" && !cwTreatMissing[in.TreatMissingData]:
+	case in.TreatMissingData != "" && !cwTreatMissing()[in.TreatMissingData]:
 		return nil, cwInvalid("Invalid value %s for TreatMissingData", in.TreatMissingData)
 	case in.DatapointsToAlarm != nil && (*in.DatapointsToAlarm < 1 || *in.DatapointsToAlarm > *in.EvaluationPeriods):
 		return nil, cwInvalid("DatapointsToAlarm must be between 1 and EvaluationPeriods (%d)", *in.EvaluationPeriods)
@@ -218,7 +225,7 @@ func (svc *cloudWatchService) putMetricAlarm(c *call, body []byte) (any, error) 
 		case in.Statistic != "" && in.ExtendedStatistic != "":
 			return nil, cwError(http.StatusBadRequest, "InvalidParameterCombinationException", "InvalidParameterCombination",
 				"Exactly one of Statistic or ExtendedStatistic must be specified")
-		case in.Statistic != "" && !cwStatistics[in.Statistic]:
+		case in.Statistic != "" && !cwStatistics()[in.Statistic]:
 			return nil, cwInvalid("Invalid value %s for Statistic", in.Statistic)
 		case in.Period == nil:
 			return nil, cwMissing("Period")

@@ -2,8 +2,8 @@ package awssim
 
 import (
 	"net/http"
-	"regexp"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -82,7 +82,7 @@ func (svc *configService) rules(c *call) map[string]*configRule {
 	return scoped(svc.Rules, c)
 }
 
-var configRuleNameRE = regexp.MustCompile(`^[^\s]{1,128}$`)
+var configRuleNameRE = lazyRegexp(`^[^\s]{1,128}$`)
 
 func (svc *configService) putConfigRule(c *call, body []byte) (any, error) {
 	var in struct {
@@ -115,7 +115,7 @@ func (svc *configService) putConfigRule(c *call, body []byte) (any, error) {
 	default:
 		return nil, configInvalid("ConfigRule.ConfigRuleName is required")
 	}
-	if !configRuleNameRE.MatchString(name) {
+	if !configRuleNameRE().MatchString(name) {
 		return nil, configInvalid("ConfigRuleName %q must be 1 to 128 characters without spaces", name)
 	}
 	src, _ := in.ConfigRule["Source"].(map[string]any)
@@ -270,7 +270,9 @@ func (svc *configService) deleteConfigRule(c *call, body []byte) (any, error) {
 	return nil, nil
 }
 
-var configComplianceTypes = map[string]bool{"COMPLIANT": true, "NON_COMPLIANT": true, "NOT_APPLICABLE": true, "INSUFFICIENT_DATA": true}
+var configComplianceTypes = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"COMPLIANT": true, "NON_COMPLIANT": true, "NOT_APPLICABLE": true, "INSUFFICIENT_DATA": true}
+})
 
 func (svc *configService) putEvaluations(c *call, body []byte) (any, error) {
 	var in struct {
@@ -303,7 +305,7 @@ func (svc *configService) putEvaluations(c *call, body []byte) (any, error) {
 		switch {
 		case e.ComplianceResourceType == "" || e.ComplianceResourceID == "" || e.OrderingTimestamp == nil:
 			return nil, configInvalid("Evaluations[%d] needs ComplianceResourceType, ComplianceResourceId and OrderingTimestamp", i)
-		case !configComplianceTypes[e.ComplianceType] || e.ComplianceType == "INSUFFICIENT_DATA":
+		case !configComplianceTypes()[e.ComplianceType] || e.ComplianceType == "INSUFFICIENT_DATA":
 			return nil, configInvalid("Evaluations[%d].ComplianceType %q must be COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE", i, e.ComplianceType)
 		case len(e.Annotation) > 256:
 			return nil, configInvalid("Evaluations[%d].Annotation is longer than 256 characters", i)
@@ -354,7 +356,7 @@ func (svc *configService) getComplianceDetailsByConfigRule(c *call, body []byte)
 	}
 	want := map[string]bool{}
 	for _, t := range in.ComplianceTypes {
-		if !configComplianceTypes[t] {
+		if !configComplianceTypes()[t] {
 			return nil, configInvalid("ComplianceTypes: %q is not a compliance type", t)
 		}
 		want[t] = true
@@ -443,7 +445,7 @@ func (svc *configService) describeComplianceByConfigRule(c *call, body []byte) (
 	}
 	want := map[string]bool{}
 	for _, t := range in.ComplianceTypes {
-		if !configComplianceTypes[t] || t == "NOT_APPLICABLE" {
+		if !configComplianceTypes()[t] || t == "NOT_APPLICABLE" {
 			return nil, configInvalid("ComplianceTypes: %q is not COMPLIANT, NON_COMPLIANT or INSUFFICIENT_DATA", t)
 		}
 		want[t] = true

@@ -3,8 +3,8 @@ package awssim
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -76,7 +76,7 @@ func (svc *configService) channels(c *call) map[string]*configChannel {
 	return scoped(svc.Channels, c)
 }
 
-var configRecorderNameRE = regexp.MustCompile(`^.{1,256}$`)
+var configRecorderNameRE = lazyRegexp(`^.{1,256}$`)
 
 func (svc *configService) putConfigurationRecorder(c *call, body []byte) (any, error) {
 	var in struct {
@@ -97,7 +97,7 @@ func (svc *configService) putConfigurationRecorder(c *call, body []byte) (any, e
 	if r.Name == "" {
 		r.Name = "default"
 	}
-	if !configRecorderNameRE.MatchString(r.Name) || strings.TrimSpace(r.Name) == "" {
+	if !configRecorderNameRE().MatchString(r.Name) || strings.TrimSpace(r.Name) == "" {
 		return nil, configErr("InvalidConfigurationRecorderNameException", "The configuration recorder name %q is not valid.", r.Name)
 	}
 	if err := svc.checkRecorderRole(c, r.RoleARN); err != nil {
@@ -265,7 +265,9 @@ func (svc *configService) deleteConfigurationRecorder(c *call, body []byte) (any
 	return nil, nil
 }
 
-var configFrequencies = map[string]bool{"One_Hour": true, "Three_Hours": true, "Six_Hours": true, "Twelve_Hours": true, "TwentyFour_Hours": true}
+var configFrequencies = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"One_Hour": true, "Three_Hours": true, "Six_Hours": true, "Twelve_Hours": true, "TwentyFour_Hours": true}
+})
 
 func (svc *configService) putDeliveryChannel(c *call, body []byte) (any, error) {
 	var in struct {
@@ -293,7 +295,7 @@ func (svc *configService) putDeliveryChannel(c *call, body []byte) (any, error) 
 	if strings.TrimSpace(ch.Name) == "" || len(ch.Name) > 256 {
 		return nil, configErr("InvalidDeliveryChannelNameException", "The delivery channel name %q is not valid.", ch.Name)
 	}
-	if ch.Frequency != "" && !configFrequencies[ch.Frequency] {
+	if ch.Frequency != "" && !configFrequencies()[ch.Frequency] {
 		return nil, configErr("ValidationException", "1 validation error detected: Value '%s' at 'deliveryChannel.configSnapshotDeliveryProperties.deliveryFrequency' failed to satisfy constraint: Member must satisfy enum value set: [One_Hour, Six_Hours, Three_Hours, Twelve_Hours, TwentyFour_Hours]", ch.Frequency)
 	}
 	if strings.HasPrefix(ch.Prefix, "/") || strings.Contains(ch.Prefix, "AWSLogs") {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // DynamoDB expressions: a tokenizer and a recursive-descent parser for
@@ -214,16 +215,18 @@ func (p *exprParser) syntax(t token, what string) error {
 
 // reserved words DynamoDB refuses as bare attribute names in expressions
 // (a subset of its full list: the words of the grammar and common ones).
-var ddbReserved = map[string]bool{
-	"AND": true, "OR": true, "NOT": true, "BETWEEN": true, "IN": true, "SET": true, "REMOVE": true, "ADD": true,
-	"DELETE": true, "SIZE": true, "NAME": true, "STATUS": true, "DATA": true, "TIMESTAMP": true, "DATE": true,
-	"TIME": true, "TTL": true, "VALUE": true, "VALUES": true, "KEY": true, "KEYS": true, "TYPE": true, "USER": true,
-	"COUNT": true, "COMMENT": true, "TABLE": true, "INDEX": true, "ORDER": true, "SELECT": true, "WHERE": true,
-	"FROM": true, "GROUP": true, "LIMIT": true, "LEVEL": true, "PATH": true, "STATE": true, "ZONE": true,
-	"YEAR": true, "MONTH": true, "DAY": true, "HOUR": true, "MINUTE": true, "SECOND": true, "TOKEN": true,
-	"OWNER": true, "ROLE": true, "SOURCE": true, "TARGET": true, "ACTION": true, "REGION": true, "RESULT": true,
-	"UPDATE": true, "CREATE": true, "DROP": true, "NULL": true, "TRUE": true, "FALSE": true, "BY": true,
-}
+var ddbReserved = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"AND": true, "OR": true, "NOT": true, "BETWEEN": true, "IN": true, "SET": true, "REMOVE": true, "ADD": true,
+		"DELETE": true, "SIZE": true, "NAME": true, "STATUS": true, "DATA": true, "TIMESTAMP": true, "DATE": true,
+		"TIME": true, "TTL": true, "VALUE": true, "VALUES": true, "KEY": true, "KEYS": true, "TYPE": true, "USER": true,
+		"COUNT": true, "COMMENT": true, "TABLE": true, "INDEX": true, "ORDER": true, "SELECT": true, "WHERE": true,
+		"FROM": true, "GROUP": true, "LIMIT": true, "LEVEL": true, "PATH": true, "STATE": true, "ZONE": true,
+		"YEAR": true, "MONTH": true, "DAY": true, "HOUR": true, "MINUTE": true, "SECOND": true, "TOKEN": true,
+		"OWNER": true, "ROLE": true, "SOURCE": true, "TARGET": true, "ACTION": true, "REGION": true, "RESULT": true,
+		"UPDATE": true, "CREATE": true, "DROP": true, "NULL": true, "TRUE": true, "FALSE": true, "BY": true,
+	}
+})
 
 func (p *exprParser) parsePath() (docPath, error) {
 	var path docPath
@@ -231,7 +234,7 @@ func (p *exprParser) parsePath() (docPath, error) {
 		t := p.next()
 		switch t.kind {
 		case tokName:
-			if ddbReserved[strings.ToUpper(t.text)] {
+			if ddbReserved()[strings.ToUpper(t.text)] {
 				return nil, fmt.Errorf("Attribute name is a reserved keyword; reserved keyword: %s", t.text)
 			}
 			path = append(path, pathElem{Name: t.text})
@@ -361,7 +364,9 @@ func (p *exprParser) parseNot() (*cond, error) {
 	return p.parsePrimary()
 }
 
-var condFuncs = map[string]int{"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2, "begins_with": 2, "contains": 2}
+var condFuncs = sync.OnceValue(func() map[string]int {
+	return map[string]int{"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2, "begins_with": 2, "contains": 2}
+})
 
 func (p *exprParser) parsePrimary() (*cond, error) {
 	if p.isOp("(") {
@@ -377,7 +382,7 @@ func (p *exprParser) parsePrimary() (*cond, error) {
 	}
 	t := p.peek()
 	if t.kind == tokName && p.toks[p.i+1].kind == tokOp && p.toks[p.i+1].text == "(" && t.text != "size" {
-		n, ok := condFuncs[t.text]
+		n, ok := condFuncs()[t.text]
 		if !ok {
 			return nil, fmt.Errorf("Invalid function name; function: %s", t.text)
 		}

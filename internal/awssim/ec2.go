@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -2661,14 +2662,16 @@ func (svc *ec2Service) deleteSnapshot(c *call, in url.Values) (any, error) {
 
 // Instances.
 
-var instanceStateCodes = map[string]int{"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
+var instanceStateCodes = sync.OnceValue(func() map[string]int {
+	return map[string]int{"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
+})
 
 type xInstanceState struct {
 	Code int    `xml:"code"`
 	Name string `xml:"name"`
 }
 
-func stateOf(name string) xInstanceState { return xInstanceState{instanceStateCodes[name], name} }
+func stateOf(name string) xInstanceState { return xInstanceState{instanceStateCodes()[name], name} }
 
 type xGroupIdentifier struct {
 	GroupID   string `xml:"groupId"`
@@ -2913,7 +2916,7 @@ func (svc *ec2Service) describeInstances(c *call, in url.Values) (any, error) {
 			case "instance-state-name":
 				return []string{inst.State}
 			case "instance-state-code":
-				return []string{strconv.Itoa(instanceStateCodes[inst.State])}
+				return []string{strconv.Itoa(instanceStateCodes()[inst.State])}
 			case "instance-type":
 				return []string{inst.Type}
 			case "vpc-id":

@@ -3,6 +3,8 @@ package awssim
 import (
 	"fmt"
 	"net/http"
+	"regexp"
+	"sync"
 )
 
 // Error is an AWS error response: a code, a message and an HTTP status,
@@ -101,4 +103,10 @@ func (def *serviceDef) authError(badSignature bool) *Error {
 	default:
 		return errorf(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
 	}
+}
+
+// lazyRegexp returns a function that compiles expr the first time it is
+// called, so that the simulator costs nothing until it is used.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

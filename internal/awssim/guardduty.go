@@ -3,10 +3,10 @@ package awssim
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -54,10 +54,12 @@ type gdFilter struct {
 var gdFoundational = []string{"CLOUD_TRAIL", "DNS_LOGS", "FLOW_LOGS"}
 
 // gdFeatures are the protection plans a request can turn on or off.
-var gdFeatures = map[string]bool{
-	"S3_DATA_EVENTS": true, "EKS_AUDIT_LOGS": true, "EBS_MALWARE_PROTECTION": true, "RDS_LOGIN_EVENTS": true,
-	"LAMBDA_NETWORK_LOGS": true, "EKS_RUNTIME_MONITORING": true, "RUNTIME_MONITORING": true, "AI_PROTECTION": true,
-}
+var gdFeatures = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"S3_DATA_EVENTS": true, "EKS_AUDIT_LOGS": true, "EBS_MALWARE_PROTECTION": true, "RDS_LOGIN_EVENTS": true,
+		"LAMBDA_NETWORK_LOGS": true, "EKS_RUNTIME_MONITORING": true, "RUNTIME_MONITORING": true, "AI_PROTECTION": true,
+	}
+})
 
 func newGuardDuty(s *Server) *serviceDef {
 	svc := &guardDutyService{s: s, Detectors: map[string]map[string]*gdDetector{}}
@@ -186,7 +188,7 @@ func (in *gdDetectorInput) apply(c *call, d *gdDetector) error {
 		}
 	}
 	for _, f := range in.Features {
-		if !gdFeatures[f.Name] {
+		if !gdFeatures()[f.Name] {
 			return gdBadRequest("The request is rejected because an invalid or out-of-range value is specified as an input parameter: feature %s.", f.Name)
 		}
 		if f.Status != "ENABLED" && f.Status != "DISABLED" {
@@ -238,7 +240,7 @@ func (svc *guardDutyService) createDetector(c *call) (int, any, error) {
 	for _, name := range gdFoundational {
 		d.Features[name] = &gdFeature{Status: "ENABLED", Updated: c.now}
 	}
-	for name := range gdFeatures {
+	for name := range gdFeatures() {
 		d.Features[name] = &gdFeature{Status: "DISABLED", Updated: c.now}
 	}
 	if err := in.apply(c, d); err != nil {
@@ -376,7 +378,7 @@ func (svc *guardDutyService) deleteDetector(c *call) (int, any, error) {
 	return 0, map[string]any{}, nil
 }
 
-var gdFilterNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,64}$`)
+var gdFilterNameRE = lazyRegexp(`^[A-Za-z0-9_.-]{3,64}$`)
 
 func (svc *guardDutyService) createFilter(c *call) (int, any, error) {
 	var in struct {
@@ -394,7 +396,7 @@ func (svc *guardDutyService) createFilter(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if !gdFilterNameRE.MatchString(in.Name) {
+	if !gdFilterNameRE().MatchString(in.Name) {
 		return 0, nil, gdBadRequest("The request is rejected because the filter name %q must be 3 to 64 letters, digits, periods, hyphens and underscores.", in.Name)
 	}
 	if len(in.FindingCriteria) == 0 {

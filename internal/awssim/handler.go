@@ -20,6 +20,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeBareError(w, errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "request body: %v", err))
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		s.serveAdmin(w, r, body)
+		return
+	}
 
 	auth, err := parseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {

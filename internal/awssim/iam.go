@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -180,7 +179,7 @@ func newIAM(s *Server) (*iamService, *serviceDef) {
 	return svc, def
 }
 
-var iamNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
+var iamNameRE = lazyRegexp(`^[\w+=,.@-]{1,128}$`)
 
 func errNoSuchEntity(format string, args ...any) *Error {
 	return errorf(http.StatusNotFound, "NoSuchEntity", format, args...)
@@ -199,7 +198,7 @@ func iamName(in url.Values, param string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !iamNameRE.MatchString(v) {
+	if !iamNameRE().MatchString(v) {
 		return "", errValidation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+", v, lowerCamel(param))
 	}
 	return v, nil

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -247,12 +248,14 @@ func (k *kmsKey) rotatable() bool {
 	return k.KeySpec == "SYMMETRIC_DEFAULT" && k.Origin == "AWS_KMS"
 }
 
-var kmsKeySpecs = map[string]string{
-	"SYMMETRIC_DEFAULT": "ENCRYPT_DECRYPT",
-	"RSA_2048":          "ENCRYPT_DECRYPT", "RSA_3072": "ENCRYPT_DECRYPT", "RSA_4096": "ENCRYPT_DECRYPT",
-	"ECC_NIST_P256": "SIGN_VERIFY", "ECC_NIST_P384": "SIGN_VERIFY", "ECC_NIST_P521": "SIGN_VERIFY", "ECC_SECG_P256K1": "SIGN_VERIFY",
-	"HMAC_224": "GENERATE_VERIFY_MAC", "HMAC_256": "GENERATE_VERIFY_MAC", "HMAC_384": "GENERATE_VERIFY_MAC", "HMAC_512": "GENERATE_VERIFY_MAC",
-}
+var kmsKeySpecs = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"SYMMETRIC_DEFAULT": "ENCRYPT_DECRYPT",
+		"RSA_2048":          "ENCRYPT_DECRYPT", "RSA_3072": "ENCRYPT_DECRYPT", "RSA_4096": "ENCRYPT_DECRYPT",
+		"ECC_NIST_P256": "SIGN_VERIFY", "ECC_NIST_P384": "SIGN_VERIFY", "ECC_NIST_P521": "SIGN_VERIFY", "ECC_SECG_P256K1": "SIGN_VERIFY",
+		"HMAC_224": "GENERATE_VERIFY_MAC", "HMAC_256": "GENERATE_VERIFY_MAC", "HMAC_384": "GENERATE_VERIFY_MAC", "HMAC_512": "GENERATE_VERIFY_MAC",
+	}
+})
 
 func (svc *kmsService) createKey(c *call, body []byte) (any, error) {
 	var in struct {
@@ -275,7 +278,7 @@ func (svc *kmsService) createKey(c *call, body []byte) (any, error) {
 	if spec == "" {
 		spec = "SYMMETRIC_DEFAULT"
 	}
-	defUsage, ok := kmsKeySpecs[spec]
+	defUsage, ok := kmsKeySpecs()[spec]
 	if !ok {
 		return nil, kmsValidation("1 validation error detected: Value '%s' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set", spec)
 	}

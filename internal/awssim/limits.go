@@ -8,9 +8,9 @@ import (
 // FaultRule is a Fault installed on one operation of a service (Op "" for
 // every operation), as SetFault installs it.
 type FaultRule struct {
-	Service string
-	Op      string
-	Fault   Fault
+	Service string `json:"service"`
+	Op      string `json:"op"`
+	Fault   Fault  `json:"fault"`
 }
 
 // SetFaults installs every rule, each as SetFault does.

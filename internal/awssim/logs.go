@@ -2,7 +2,6 @@ package awssim
 
 import (
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -100,7 +99,7 @@ func (svc *logsService) resources(c *call) ([]string, bool) {
 	return noResource()
 }
 
-var logGroupNameRE = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
+var logGroupNameRE = lazyRegexp(`^[.\-_/#A-Za-z0-9]{1,512}$`)
 
 // group returns the caller's log group name.
 func (svc *logsService) group(c *call, name string) (*logGroup, error) {
@@ -134,7 +133,7 @@ func (svc *logsService) createLogGroup(c *call, body []byte) (any, error) {
 	if err := jsonInput(body, &in); err != nil {
 		return nil, err
 	}
-	if !logGroupNameRE.MatchString(in.LogGroupName) {
+	if !logGroupNameRE().MatchString(in.LogGroupName) {
 		return nil, logsInvalid("1 validation error detected: Value '%s' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+", in.LogGroupName)
 	}
 	if in.KMSKeyID != "" {
@@ -396,7 +395,7 @@ func checkFilterPattern(p string) error {
 	return nil
 }
 
-var metricFilterNameRE = regexp.MustCompile(`^[^:*]{1,512}$`)
+var metricFilterNameRE = lazyRegexp(`^[^:*]{1,512}$`)
 
 func (svc *logsService) putMetricFilter(c *call, body []byte) (any, error) {
 	var in struct {
@@ -408,7 +407,7 @@ func (svc *logsService) putMetricFilter(c *call, body []byte) (any, error) {
 	if err := jsonInput(body, &in); err != nil {
 		return nil, err
 	}
-	if !metricFilterNameRE.MatchString(in.FilterName) {
+	if !metricFilterNameRE().MatchString(in.FilterName) {
 		return nil, logsInvalid("1 validation error detected: Value '%s' at 'filterName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*", in.FilterName)
 	}
 	if in.FilterPattern == nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,7 +39,9 @@ func (s *rdsSnapshot) status(now time.Time) (string, int) {
 }
 
 // monitoringIntervals are the MonitoringInterval values RDS accepts.
-var monitoringIntervals = map[int]bool{0: true, 1: true, 5: true, 10: true, 15: true, 30: true, 60: true}
+var monitoringIntervals = sync.OnceValue(func() map[int]bool {
+	return map[int]bool{0: true, 1: true, 5: true, 10: true, 15: true, 30: true, 60: true}
+})
 
 // monitoring applies the MonitoringInterval and MonitoringRoleArn of a
 // create or modify request to interval and role, checking them as RDS
@@ -51,7 +54,7 @@ func (svc *rdsService) monitoring(c *call, in url.Values, interval *int, role *s
 	}
 	next, nextRole := *interval, *role
 	if n != nil {
-		if !monitoringIntervals[*n] {
+		if !monitoringIntervals()[*n] {
 			return rdsInvalidParam("Invalid value %d for MonitoringInterval: must be one of 0, 1, 5, 10, 15, 30, 60", *n)
 		}
 		next = *n

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -320,7 +321,9 @@ func (svc *redshiftService) deleteCluster(c *call, in url.Values) (any, error) {
 
 // Audit logging.
 
-var redshiftLogTypes = map[string]bool{"connectionlog": true, "useractivitylog": true, "userlog": true}
+var redshiftLogTypes = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"connectionlog": true, "useractivitylog": true, "userlog": true}
+})
 
 type redshiftLoggingXML struct {
 	LoggingEnabled     bool     `xml:"LoggingEnabled"`
@@ -376,7 +379,7 @@ func (svc *redshiftService) enableLogging(c *call, in url.Values) (any, error) {
 	}
 	l := &redshiftLogging{Destination: dest, Exports: queryList(in, "LogExports")}
 	for _, e := range l.Exports {
-		if !redshiftLogTypes[e] {
+		if !redshiftLogTypes()[e] {
 			return nil, redshiftInvalid("Invalid log export %q: must be connectionlog, useractivitylog or userlog", e)
 		}
 	}

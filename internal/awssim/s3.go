@@ -13,10 +13,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -321,7 +321,7 @@ func s3CanonicalID(account string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+var bucketNameRE = lazyRegexp(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // bucket returns a bucket the caller owns, with the errors S3 answers for a
 // missing bucket, another account's bucket, or a bucket in another region.
@@ -448,7 +448,7 @@ func (svc *s3Service) listBuckets(c *call) (int, any, error) {
 func (svc *s3Service) createBucket(c *call) (int, any, error) {
 	name := c.Var("Bucket")
 	svc.trailBucket(c, nil)
-	if !bucketNameRE.MatchString(name) || strings.Contains(name, "..") || net.ParseIP(name) != nil {
+	if !bucketNameRE().MatchString(name) || strings.Contains(name, "..") || net.ParseIP(name) != nil {
 		return 0, nil, errS3(http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid.", name)
 	}
 	var cfg struct {
@@ -678,7 +678,9 @@ type aclIn struct {
 	} `xml:"AccessControlList>Grant"`
 }
 
-var s3Permissions = map[string]bool{"FULL_CONTROL": true, "WRITE": true, "WRITE_ACP": true, "READ": true, "READ_ACP": true}
+var s3Permissions = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"FULL_CONTROL": true, "WRITE": true, "WRITE_ACP": true, "READ": true, "READ_ACP": true}
+})
 
 // cannedACL returns the grants of a canned ACL.
 func cannedACL(account, name string) ([]s3Grant, bool) {
@@ -762,7 +764,7 @@ func (svc *s3Service) aclFromRequest(c *call, trail map[string]any) ([]s3Grant, 
 		var grants []s3Grant
 		var trailGrants []any
 		for _, g := range in.Grants {
-			if !s3Permissions[g.Permission] {
+			if !s3Permissions()[g.Permission] {
 				return nil, errMalformedXML()
 			}
 			gr := s3Grant{Type: g.Grantee.Type, ID: g.Grantee.ID, URI: g.Grantee.URI, Email: g.Grantee.Email, Permission: g.Permission}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // S3 bucket configurations beyond access control: Object Ownership,
@@ -172,9 +173,11 @@ type s3LifecycleXML struct {
 
 // s3StorageClasses are the storage classes lifecycle transitions may name,
 // with the fewest days after creation S3 accepts for each.
-var s3StorageClasses = map[string]int{
-	"STANDARD_IA": 30, "ONEZONE_IA": 30, "INTELLIGENT_TIERING": 0, "GLACIER": 0, "GLACIER_IR": 0, "DEEP_ARCHIVE": 0,
-}
+var s3StorageClasses = sync.OnceValue(func() map[string]int {
+	return map[string]int{
+		"STANDARD_IA": 30, "ONEZONE_IA": 30, "INTELLIGENT_TIERING": 0, "GLACIER": 0, "GLACIER_IR": 0, "DEEP_ARCHIVE": 0,
+	}
+})
 
 const s3MaxLifecycleRules = 1000
 
@@ -212,7 +215,7 @@ func checkLifecycle(rules []s3LifecycleRule) error {
 		}
 		lastTransition := -1
 		for _, t := range r.Transitions {
-			min, ok := s3StorageClasses[t.StorageClass]
+			min, ok := s3StorageClasses()[t.StorageClass]
 			if !ok {
 				return errMalformedXML()
 			}
@@ -310,17 +313,19 @@ type s3NotificationXML struct {
 }
 
 // s3EventTypes are the event types notifications accept.
-var s3EventTypes = map[string]bool{
-	"s3:ReducedRedundancyLostObject": true, "s3:ObjectCreated:*": true, "s3:ObjectCreated:Put": true, "s3:ObjectCreated:Post": true,
-	"s3:ObjectCreated:Copy": true, "s3:ObjectCreated:CompleteMultipartUpload": true, "s3:ObjectRemoved:*": true,
-	"s3:ObjectRemoved:Delete": true, "s3:ObjectRemoved:DeleteMarkerCreated": true, "s3:ObjectRestore:*": true,
-	"s3:ObjectRestore:Post": true, "s3:ObjectRestore:Completed": true, "s3:ObjectRestore:Delete": true, "s3:Replication:*": true,
-	"s3:Replication:OperationFailedReplication": true, "s3:Replication:OperationNotTracked": true,
-	"s3:Replication:OperationMissedThreshold": true, "s3:Replication:OperationReplicatedAfterThreshold": true,
-	"s3:LifecycleTransition": true, "s3:IntelligentTiering": true, "s3:ObjectAcl:Put": true, "s3:LifecycleExpiration:*": true,
-	"s3:LifecycleExpiration:Delete": true, "s3:LifecycleExpiration:DeleteMarkerCreated": true, "s3:ObjectTagging:*": true,
-	"s3:ObjectTagging:Put": true, "s3:ObjectTagging:Delete": true,
-}
+var s3EventTypes = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"s3:ReducedRedundancyLostObject": true, "s3:ObjectCreated:*": true, "s3:ObjectCreated:Put": true, "s3:ObjectCreated:Post": true,
+		"s3:ObjectCreated:Copy": true, "s3:ObjectCreated:CompleteMultipartUpload": true, "s3:ObjectRemoved:*": true,
+		"s3:ObjectRemoved:Delete": true, "s3:ObjectRemoved:DeleteMarkerCreated": true, "s3:ObjectRestore:*": true,
+		"s3:ObjectRestore:Post": true, "s3:ObjectRestore:Completed": true, "s3:ObjectRestore:Delete": true, "s3:Replication:*": true,
+		"s3:Replication:OperationFailedReplication": true, "s3:Replication:OperationNotTracked": true,
+		"s3:Replication:OperationMissedThreshold": true, "s3:Replication:OperationReplicatedAfterThreshold": true,
+		"s3:LifecycleTransition": true, "s3:IntelligentTiering": true, "s3:ObjectAcl:Put": true, "s3:LifecycleExpiration:*": true,
+		"s3:LifecycleExpiration:Delete": true, "s3:LifecycleExpiration:DeleteMarkerCreated": true, "s3:ObjectTagging:*": true,
+		"s3:ObjectTagging:Put": true, "s3:ObjectTagging:Delete": true,
+	}
+})
 
 // destinationAllows reports whether a resource policy lets S3 send this
 // bucket's notifications: an Allow statement with the given action for
@@ -416,7 +421,7 @@ func (svc *s3Service) putBucketNotification(c *call) (int, any, error) {
 				return 0, nil, errMalformedXML()
 			}
 			for _, e := range d.Events {
-				if !s3EventTypes[e] {
+				if !s3EventTypes()[e] {
 					return 0, nil, errorf(http.StatusBadRequest, "InvalidArgument", "The event is not supported for notifications")
 				}
 			}

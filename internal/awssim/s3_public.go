@@ -3,6 +3,7 @@ package awssim
 import (
 	"net/netip"
 	"strings"
+	"sync"
 )
 
 // When S3 counts a bucket policy as public.
@@ -33,17 +34,21 @@ import (
 // of them restricts.
 
 // publicPolicyKeys are the condition keys above, in lower case.
-var publicPolicyKeys = map[string]bool{
-	"aws:sourceip": true, "aws:sourcearn": true, "aws:sourcevpc": true, "aws:sourcevpce": true,
-	"aws:sourceowner": true, "aws:sourceaccount": true, "s3:x-amz-server-side-encryption-aws-kms-key-id": true,
-	"aws:userid": true, "aws:principalorgid": true, "s3:dataaccesspointarn": true, "s3:dataaccesspointaccount": true,
-}
+var publicPolicyKeys = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"aws:sourceip": true, "aws:sourcearn": true, "aws:sourcevpc": true, "aws:sourcevpce": true,
+		"aws:sourceowner": true, "aws:sourceaccount": true, "s3:x-amz-server-side-encryption-aws-kms-key-id": true,
+		"aws:userid": true, "aws:principalorgid": true, "s3:dataaccesspointarn": true, "s3:dataaccesspointaccount": true,
+	}
+})
 
 // publicPolicyOperators are the operators above, in lower case.
-var publicPolicyOperators = map[string]bool{
-	"stringequals": true, "stringequalsignorecase": true, "stringlike": true,
-	"arnequals": true, "arnlike": true, "ipaddress": true,
-}
+var publicPolicyOperators = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"stringequals": true, "stringequalsignorecase": true, "stringlike": true,
+		"arnequals": true, "arnlike": true, "ipaddress": true,
+	}
+})
 
 // PolicyIsPublic reports whether S3 would count a bucket policy as public:
 // whether an Allow statement grants access to everyone (Principal "*", "*"
@@ -106,7 +111,7 @@ func conditionMakesNonPublic(op, key string, vals []string) bool {
 	}
 	op = strings.TrimPrefix(op, "foranyvalue:")
 	key = strings.ToLower(key)
-	if !publicPolicyOperators[op] || !publicPolicyKeys[key] || len(vals) == 0 {
+	if !publicPolicyOperators()[op] || !publicPolicyKeys()[key] || len(vals) == 0 {
 		return false
 	}
 	if (key == "aws:sourceip") != (op == "ipaddress") {

@@ -3,7 +3,6 @@ package awssim
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,7 +135,7 @@ func (svc *secretsService) secret(c *call, id string, deleted bool) (*secret, er
 	return s, nil
 }
 
-var secretNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+var secretNameRE = lazyRegexp(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 
 // current returns the version labeled AWSCURRENT.
 func (s *secret) current() string {
@@ -185,7 +184,7 @@ func (svc *secretsService) createSecret(c *call, body []byte) (any, error) {
 		return nil, err
 	}
 	c.trailParams = map[string]any{"name": in.Name, "description": in.Description, "kmsKeyId": in.KmsKeyId}
-	if !secretNameRE.MatchString(in.Name) {
+	if !secretNameRE().MatchString(in.Name) {
 		return nil, smInvalidParam("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
 	}
 	if s := svc.find(c, in.Name); s != nil {
@@ -412,7 +411,7 @@ func prefixAny(prefixes []string, v string) bool {
 	return false
 }
 
-var rateDaysRE = regexp.MustCompile(`^rate\((\d+) days?\)$`)
+var rateDaysRE = lazyRegexp(`^rate\((\d+) days?\)$`)
 
 func (svc *secretsService) rotateSecret(c *call, body []byte) (any, error) {
 	var in struct {
@@ -443,7 +442,7 @@ func (svc *secretsService) rotateSecret(c *call, body []byte) (any, error) {
 			days, schedule = *r.AutomaticallyAfterDays, ""
 		}
 		if r.ScheduleExpression != "" {
-			if m := rateDaysRE.FindStringSubmatch(r.ScheduleExpression); m != nil {
+			if m := rateDaysRE().FindStringSubmatch(r.ScheduleExpression); m != nil {
 				n, _ := strconv.ParseInt(m[1], 10, 64)
 				if n < 1 || n > 1000 {
 					return nil, smInvalidParam("The rotation interval must be between 1 and 1000 days")

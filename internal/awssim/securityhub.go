@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -128,10 +129,10 @@ func validateFinding(f map[string]any) string {
 	if !hasSev {
 		return "data should have required property 'Severity'"
 	}
-	if l := shString(sev, "Label"); l != "" && shSeverity[l] == 0 && l != "INFORMATIONAL" {
+	if l := shString(sev, "Label"); l != "" && shSeverity()[l] == 0 && l != "INFORMATIONAL" {
 		return "data.Severity.Label should be equal to one of the allowed values"
 	}
-	if ws := shString(f, "Workflow", "Status"); ws != "" && !shWorkflowStatuses[ws] {
+	if ws := shString(f, "Workflow", "Status"); ws != "" && !shWorkflowStatuses()[ws] {
 		return "data.Workflow.Status should be equal to one of the allowed values"
 	}
 	if rs := shString(f, "RecordState"); rs != "" && rs != "ACTIVE" && rs != "ARCHIVED" {
@@ -141,9 +142,13 @@ func validateFinding(f map[string]any) string {
 }
 
 // shSeverity maps severity labels to their normalized scores.
-var shSeverity = map[string]float64{"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}
+var shSeverity = sync.OnceValue(func() map[string]float64 {
+	return map[string]float64{"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}
+})
 
-var shWorkflowStatuses = map[string]bool{"NEW": true, "NOTIFIED": true, "RESOLVED": true, "SUPPRESSED": true}
+var shWorkflowStatuses = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"NEW": true, "NOTIFIED": true, "RESOLVED": true, "SUPPRESSED": true}
+})
 
 // customerFields are the finding fields owned by BatchUpdateFindings, which
 // a re-import does not overwrite.
@@ -196,7 +201,7 @@ func (svc *securityHubService) batchImportFindings(c *call) (int, any, error) {
 		}
 		if sev, ok := f["Severity"].(map[string]any); ok {
 			if _, ok := sev["Normalized"]; !ok {
-				sev["Normalized"] = shSeverity[shString(sev, "Label")]
+				sev["Normalized"] = shSeverity()[shString(sev, "Label")]
 			}
 		}
 		if old := hub[key]; old != nil {
@@ -244,36 +249,38 @@ type shStringFilter struct {
 
 // shFilterFields are the string filters GetFindings evaluates, with the
 // values of a finding each one compares.
-var shFilterFields = map[string]func(f map[string]any) []string{
-	"Id":                          func(f map[string]any) []string { return []string{shString(f, "Id")} },
-	"ProductArn":                  func(f map[string]any) []string { return []string{shString(f, "ProductArn")} },
-	"AwsAccountId":                func(f map[string]any) []string { return []string{shString(f, "AwsAccountId")} },
-	"Region":                      func(f map[string]any) []string { return []string{shString(f, "Region")} },
-	"GeneratorId":                 func(f map[string]any) []string { return []string{shString(f, "GeneratorId")} },
-	"Title":                       func(f map[string]any) []string { return []string{shString(f, "Title")} },
-	"ProductName":                 func(f map[string]any) []string { return []string{shString(f, "ProductName")} },
-	"CompanyName":                 func(f map[string]any) []string { return []string{shString(f, "CompanyName")} },
-	"RecordState":                 func(f map[string]any) []string { return []string{shString(f, "RecordState")} },
-	"WorkflowStatus":              func(f map[string]any) []string { return []string{shString(f, "Workflow", "Status")} },
-	"WorkflowState":               func(f map[string]any) []string { return []string{shString(f, "WorkflowState")} },
-	"ComplianceStatus":            func(f map[string]any) []string { return []string{shString(f, "Compliance", "Status")} },
-	"ComplianceSecurityControlId": func(f map[string]any) []string { return []string{shString(f, "Compliance", "SecurityControlId")} },
-	"SeverityLabel":               func(f map[string]any) []string { return []string{shString(f, "Severity", "Label")} },
-	"Type": func(f map[string]any) []string {
-		var out []string
-		ts, _ := f["Types"].([]any)
-		for _, t := range ts {
-			if s, ok := t.(string); ok {
-				out = append(out, s)
+var shFilterFields = sync.OnceValue(func() map[string]func(f map[string]any) []string {
+	return map[string]func(f map[string]any) []string{
+		"Id":                          func(f map[string]any) []string { return []string{shString(f, "Id")} },
+		"ProductArn":                  func(f map[string]any) []string { return []string{shString(f, "ProductArn")} },
+		"AwsAccountId":                func(f map[string]any) []string { return []string{shString(f, "AwsAccountId")} },
+		"Region":                      func(f map[string]any) []string { return []string{shString(f, "Region")} },
+		"GeneratorId":                 func(f map[string]any) []string { return []string{shString(f, "GeneratorId")} },
+		"Title":                       func(f map[string]any) []string { return []string{shString(f, "Title")} },
+		"ProductName":                 func(f map[string]any) []string { return []string{shString(f, "ProductName")} },
+		"CompanyName":                 func(f map[string]any) []string { return []string{shString(f, "CompanyName")} },
+		"RecordState":                 func(f map[string]any) []string { return []string{shString(f, "RecordState")} },
+		"WorkflowStatus":              func(f map[string]any) []string { return []string{shString(f, "Workflow", "Status")} },
+		"WorkflowState":               func(f map[string]any) []string { return []string{shString(f, "WorkflowState")} },
+		"ComplianceStatus":            func(f map[string]any) []string { return []string{shString(f, "Compliance", "Status")} },
+		"ComplianceSecurityControlId": func(f map[string]any) []string { return []string{shString(f, "Compliance", "SecurityControlId")} },
+		"SeverityLabel":               func(f map[string]any) []string { return []string{shString(f, "Severity", "Label")} },
+		"Type": func(f map[string]any) []string {
+			var out []string
+			ts, _ := f["Types"].([]any)
+			for _, t := range ts {
+				if s, ok := t.(string); ok {
+					out = append(out, s)
+				}
 			}
-		}
-		return out
-	},
-	"ResourceId":        shResourceField("Id"),
-	"ResourceType":      shResourceField("Type"),
-	"ResourceRegion":    shResourceField("Region"),
-	"ResourcePartition": shResourceField("Partition"),
-}
+			return out
+		},
+		"ResourceId":        shResourceField("Id"),
+		"ResourceType":      shResourceField("Type"),
+		"ResourceRegion":    shResourceField("Region"),
+		"ResourcePartition": shResourceField("Partition"),
+	}
+})
 
 func shResourceField(name string) func(f map[string]any) []string {
 	return func(f map[string]any) []string {
@@ -330,7 +337,7 @@ func (svc *securityHubService) getFindings(c *call) (int, any, error) {
 	}
 	filters := map[string][]shStringFilter{}
 	for name, raw := range in.Filters {
-		if shFilterFields[name] == nil {
+		if shFilterFields()[name] == nil {
 			return 0, nil, shInvalidInput("Filters.%s is not a string filter the simulated Security Hub supports", name)
 		}
 		var fs []shStringFilter
@@ -366,7 +373,7 @@ func (svc *securityHubService) getFindings(c *call) (int, any, error) {
 	for _, f := range hub {
 		ok := true
 		for name, fs := range filters {
-			if !shMatch(shFilterFields[name](f), fs) {
+			if !shMatch(shFilterFields()[name](f), fs) {
 				ok = false
 				break
 			}
@@ -432,14 +439,14 @@ func (svc *securityHubService) batchUpdateFindings(c *call) (int, any, error) {
 		in.Criticality == nil && in.Types == nil && in.UserDefinedFields == nil {
 		return 0, nil, shInvalidInput("At least one field to update must be given")
 	}
-	if in.Workflow != nil && !shWorkflowStatuses[in.Workflow.Status] {
+	if in.Workflow != nil && !shWorkflowStatuses()[in.Workflow.Status] {
 		return 0, nil, shInvalidInput("Workflow.Status %q is not NEW, NOTIFIED, RESOLVED or SUPPRESSED", in.Workflow.Status)
 	}
 	if in.Note != nil && (in.Note.Text == "" || in.Note.UpdatedBy == "" || len(in.Note.Text) > 512) {
 		return 0, nil, shInvalidInput("Note needs a Text of 1 to 512 characters and an UpdatedBy")
 	}
 	if in.Severity != nil && in.Severity.Label != "" {
-		if _, ok := shSeverity[in.Severity.Label]; !ok {
+		if _, ok := shSeverity()[in.Severity.Label]; !ok {
 			return 0, nil, shInvalidInput("Severity.Label %q is not INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL", in.Severity.Label)
 		}
 	}
@@ -478,7 +485,7 @@ func (svc *securityHubService) batchUpdateFindings(c *call) (int, any, error) {
 			sev := shMap(f, "Severity")
 			if in.Severity.Label != "" {
 				sev["Label"] = in.Severity.Label
-				sev["Normalized"] = shSeverity[in.Severity.Label]
+				sev["Normalized"] = shSeverity()[in.Severity.Label]
 			}
 			if in.Severity.Normalized != nil {
 				sev["Normalized"] = *in.Severity.Normalized

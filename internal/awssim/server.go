@@ -278,7 +278,9 @@ func (s *Server) dropIdle() {
 }
 
 // Env returns the environment variables that point the SDK's standard
-// configuration at the Server as the default account's administrator.
+// configuration at the Server as the default account's administrator:
+// AWS_ENDPOINT_URL, the access key, and the region as AWS_REGION and as
+// AWS_DEFAULT_REGION, which version 1 of the AWS CLI reads.
 func (s *Server) Env() []string {
 	id, secret := s.AdminKeys(s.opts.Account)
 	return []string{
@@ -286,6 +288,7 @@ func (s *Server) Env() []string {
 		"AWS_ACCESS_KEY_ID=" + id,
 		"AWS_SECRET_ACCESS_KEY=" + secret,
 		"AWS_REGION=" + s.opts.Region,
+		"AWS_DEFAULT_REGION=" + s.opts.Region,
 	}
 }
 

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -60,16 +60,18 @@ type SNSMessage struct {
 	Time       time.Time
 }
 
-var snsSettable = map[string]bool{
-	"DisplayName": true, "Policy": true, "DeliveryPolicy": true, "KmsMasterKeyId": true, "TracingConfig": true,
-	"SignatureVersion": true, "ContentBasedDeduplication": true, "ArchivePolicy": true, "DataProtectionPolicy": true,
-	// Delivery status logging, per protocol (see snsFeedbackAttribute).
-	"ApplicationSuccessFeedbackRoleArn": true, "ApplicationSuccessFeedbackSampleRate": true, "ApplicationFailureFeedbackRoleArn": true,
-	"HTTPSuccessFeedbackRoleArn": true, "HTTPSuccessFeedbackSampleRate": true, "HTTPFailureFeedbackRoleArn": true,
-	"LambdaSuccessFeedbackRoleArn": true, "LambdaSuccessFeedbackSampleRate": true, "LambdaFailureFeedbackRoleArn": true,
-	"SQSSuccessFeedbackRoleArn": true, "SQSSuccessFeedbackSampleRate": true, "SQSFailureFeedbackRoleArn": true,
-	"FirehoseSuccessFeedbackRoleArn": true, "FirehoseSuccessFeedbackSampleRate": true, "FirehoseFailureFeedbackRoleArn": true,
-}
+var snsSettable = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"DisplayName": true, "Policy": true, "DeliveryPolicy": true, "KmsMasterKeyId": true, "TracingConfig": true,
+		"SignatureVersion": true, "ContentBasedDeduplication": true, "ArchivePolicy": true, "DataProtectionPolicy": true,
+		// Delivery status logging, per protocol (see snsFeedbackAttribute).
+		"ApplicationSuccessFeedbackRoleArn": true, "ApplicationSuccessFeedbackSampleRate": true, "ApplicationFailureFeedbackRoleArn": true,
+		"HTTPSuccessFeedbackRoleArn": true, "HTTPSuccessFeedbackSampleRate": true, "HTTPFailureFeedbackRoleArn": true,
+		"LambdaSuccessFeedbackRoleArn": true, "LambdaSuccessFeedbackSampleRate": true, "LambdaFailureFeedbackRoleArn": true,
+		"SQSSuccessFeedbackRoleArn": true, "SQSSuccessFeedbackSampleRate": true, "SQSFailureFeedbackRoleArn": true,
+		"FirehoseSuccessFeedbackRoleArn": true, "FirehoseSuccessFeedbackSampleRate": true, "FirehoseFailureFeedbackRoleArn": true,
+	}
+})
 
 func newSNS(s *Server, sqs *sqsService) *serviceDef {
 	svc := &snsService{s: s, sqs: sqs, State: snsState{Topics: map[string]*snsTopic{}}}
@@ -106,7 +108,7 @@ func errSNSParam(format string, args ...any) *Error {
 	return errorf(http.StatusBadRequest, "InvalidParameter", "Invalid parameter: "+format, args...)
 }
 
-var topicNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+var topicNameRE = lazyRegexp(`^[A-Za-z0-9_-]{1,256}$`)
 
 // topic returns the caller's topic with the given ARN.
 func (svc *snsService) topic(c *call, arn string) (*snsTopic, error) {
@@ -134,14 +136,14 @@ func (svc *snsService) createTopic(c *call, in url.Values) (any, error) {
 	}
 	attrs := queryMap(in, "Attributes", "key", "value")
 	fifo := strings.HasSuffix(name, ".fifo")
-	if !topicNameRE.MatchString(strings.TrimSuffix(name, ".fifo")) || len(name) > 256 {
+	if !topicNameRE().MatchString(strings.TrimSuffix(name, ".fifo")) || len(name) > 256 {
 		return nil, errSNSParam("Topic Name")
 	}
 	if fifo != (attrs["FifoTopic"] == "true") {
 		return nil, errSNSParam("Topic Name")
 	}
 	for k, v := range attrs {
-		if !snsSettable[k] && k != "FifoTopic" {
+		if !snsSettable()[k] && k != "FifoTopic" {
 			return nil, errSNSParam("Attributes Reason: Unknown attribute %s", k)
 		}
 		if err := svc.checkAttribute(c, k, v); err != nil {
@@ -285,7 +287,7 @@ func (svc *snsService) setTopicAttributes(c *call, in url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !snsSettable[name] {
+	if !snsSettable()[name] {
 		return nil, errSNSParam("AttributeName")
 	}
 	v := in.Get("AttributeValue")
@@ -320,7 +322,7 @@ func (svc *snsService) deleteTopic(c *call, in url.Values) (any, error) {
 	return nil, nil
 }
 
-var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+var emailRE = lazyRegexp(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
 func (svc *snsService) subscribe(c *call, in url.Values) (any, error) {
 	t, err := svc.topic(c, in.Get("TopicArn"))
@@ -335,7 +337,7 @@ func (svc *snsService) subscribe(c *call, in url.Values) (any, error) {
 	confirmed := false
 	switch proto {
 	case "email", "email-json":
-		if !emailRE.MatchString(endpoint) {
+		if !emailRE().MatchString(endpoint) {
 			return nil, errSNSParam("Email address")
 		}
 	case "sqs":

@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -74,17 +74,21 @@ type MessageAttribute struct {
 
 // sqsSettable are the attributes SetQueueAttributes accepts, with their
 // defaults.
-var sqsSettable = map[string]string{
-	"DelaySeconds": "0", "MaximumMessageSize": "262144", "MessageRetentionPeriod": "345600",
-	"ReceiveMessageWaitTimeSeconds": "0", "VisibilityTimeout": "30", "Policy": "", "RedrivePolicy": "",
-	"RedriveAllowPolicy": "", "KmsMasterKeyId": "", "KmsDataKeyReusePeriodSeconds": "300", "SqsManagedSseEnabled": "true",
-	"FifoQueue": "", "ContentBasedDeduplication": "", "DeduplicationScope": "", "FifoThroughputLimit": "",
-}
+var sqsSettable = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"DelaySeconds": "0", "MaximumMessageSize": "262144", "MessageRetentionPeriod": "345600",
+		"ReceiveMessageWaitTimeSeconds": "0", "VisibilityTimeout": "30", "Policy": "", "RedrivePolicy": "",
+		"RedriveAllowPolicy": "", "KmsMasterKeyId": "", "KmsDataKeyReusePeriodSeconds": "300", "SqsManagedSseEnabled": "true",
+		"FifoQueue": "", "ContentBasedDeduplication": "", "DeduplicationScope": "", "FifoThroughputLimit": "",
+	}
+})
 
-var sqsIntLimits = map[string][2]int{
-	"DelaySeconds": {0, 900}, "MaximumMessageSize": {1024, 262144}, "MessageRetentionPeriod": {60, 1209600},
-	"ReceiveMessageWaitTimeSeconds": {0, 20}, "VisibilityTimeout": {0, 43200}, "KmsDataKeyReusePeriodSeconds": {60, 86400},
-}
+var sqsIntLimits = sync.OnceValue(func() map[string][2]int {
+	return map[string][2]int{
+		"DelaySeconds": {0, 900}, "MaximumMessageSize": {1024, 262144}, "MessageRetentionPeriod": {60, 1209600},
+		"ReceiveMessageWaitTimeSeconds": {0, 20}, "VisibilityTimeout": {0, 43200}, "KmsDataKeyReusePeriodSeconds": {60, 86400},
+	}
+})
 
 func newSQS(s *Server) (*sqsService, *serviceDef) {
 	svc := &sqsService{s: s, State: sqsState{Queues: map[string]*sqsQueue{}}, wake: map[string]chan struct{}{}}
@@ -144,7 +148,7 @@ func errSQSMissing(name string) *Error {
 	return sqsErr(http.StatusBadRequest, "MissingParameter", "MissingParameter", "The request must contain the parameter %s.", name)
 }
 
-var queueNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+var queueNameRE = lazyRegexp(`^[A-Za-z0-9_-]{1,80}$`)
 
 func sqsKey(region, account, name string) string { return region + "/" + account + "/" + name }
 
@@ -200,10 +204,10 @@ func (svc *sqsService) validateAttributes(c *call, attrs map[string]string, fifo
 		return sqsErr(http.StatusBadRequest, "InvalidAttributeValue", "InvalidAttributeValue", "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.")
 	}
 	for k, v := range attrs {
-		if _, ok := sqsSettable[k]; !ok {
+		if _, ok := sqsSettable()[k]; !ok {
 			return sqsErr(http.StatusBadRequest, "InvalidAttributeName", "InvalidAttributeName", "Unknown Attribute %s.", k)
 		}
-		if lim, ok := sqsIntLimits[k]; ok {
+		if lim, ok := sqsIntLimits()[k]; ok {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < lim[0] || n > lim[1] {
 				return sqsErr(http.StatusBadRequest, "InvalidAttributeValue", "InvalidAttributeValue", "Invalid value for the parameter %s.", k)
@@ -286,7 +290,7 @@ func (svc *sqsService) createQueue(c *call, body []byte) (any, error) {
 		return nil, errSQSMissing("QueueName")
 	}
 	fifo := strings.HasSuffix(name, ".fifo")
-	if !queueNameRE.MatchString(strings.TrimSuffix(name, ".fifo")) || len(name) > 80 {
+	if !queueNameRE().MatchString(strings.TrimSuffix(name, ".fifo")) || len(name) > 80 {
 		return nil, errSQSParam("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
 	if fifo != (in.Attributes["FifoQueue"] == "true") {
@@ -312,7 +316,7 @@ func (svc *sqsService) createQueue(c *call, body []byte) (any, error) {
 		ARN:     "arn:" + c.partition() + ":sqs:" + c.region + ":" + c.Account() + ":" + name,
 		Created: c.now, Modified: c.now, Attributes: map[string]string{}, Tags: map[string]string{},
 	}
-	for k, v := range sqsSettable {
+	for k, v := range sqsSettable() {
 		if v != "" {
 			q.Attributes[k] = v
 		}
@@ -451,7 +455,7 @@ func (svc *sqsService) getQueueAttributes(c *call, body []byte) (any, error) {
 			break
 		}
 		if _, known := all[n]; !known {
-			if _, settable := sqsSettable[n]; !settable {
+			if _, settable := sqsSettable()[n]; !settable {
 				return nil, sqsErr(http.StatusBadRequest, "InvalidAttributeName", "InvalidAttributeName", "Unknown Attribute %s.", n)
 			}
 			continue
@@ -715,7 +719,7 @@ func checkBatch[E any](entries []E, id func(E) string) error {
 	seen := map[string]bool{}
 	for _, e := range entries {
 		i := id(e)
-		if !batchIDRE.MatchString(i) {
+		if !batchIDRE().MatchString(i) {
 			return sqsErr(http.StatusBadRequest, "InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId", "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
 		}
 		if seen[i] {
@@ -726,7 +730,7 @@ func checkBatch[E any](entries []E, id func(E) string) error {
 	return nil
 }
 
-var batchIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+var batchIDRE = lazyRegexp(`^[A-Za-z0-9_-]{1,80}$`)
 
 func batchFailure(id string, err error) sqsBatchFailure {
 	f := sqsBatchFailure{Id: id, SenderFault: true, Code: "InternalError", Message: err.Error()}

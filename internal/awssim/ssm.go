@@ -5,9 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -57,22 +57,28 @@ type ssmSetting struct {
 // ssmPublicSharing is the setting that blocks public sharing of documents.
 const ssmPublicSharing = "/ssm/documents/console/public-sharing-permission"
 
+// ssmSettingDefault is a service setting's default value and, where it is
+// constrained, its allowed values.
+type ssmSettingDefault struct {
+	def     string
+	allowed []string
+}
+
 // ssmSettingDefaults are the service settings the simulator knows, with
 // their default values and, where they are constrained, their allowed
 // values.
-var ssmSettingDefaults = map[string]struct {
-	def     string
-	allowed []string
-}{
-	ssmPublicSharing: {"Enable", []string{"Enable", "Disable"}},
-	"/ssm/parameter-store/high-throughput-enabled":               {"false", []string{"true", "false"}},
-	"/ssm/parameter-store/default-parameter-tier":                {"Standard", []string{"Standard", "Advanced", "Intelligent-Tiering"}},
-	"/ssm/managed-instance/activation-tier":                      {"standard", []string{"standard", "advanced"}},
-	"/ssm/managed-instance/default-ec2-instance-management-role": {"", nil},
-	"/ssm/opsinsights/opscenter":                                 {"Disabled", []string{"Enabled", "Disabled"}},
-	"/ssm/automation/customer-script-log-destination":            {"None", []string{"CloudWatch", "None"}},
-	"/ssm/automation/customer-script-log-group-name":             {"", nil},
-}
+var ssmSettingDefaults = sync.OnceValue(func() map[string]ssmSettingDefault {
+	return map[string]ssmSettingDefault{
+		ssmPublicSharing: {"Enable", []string{"Enable", "Disable"}},
+		"/ssm/parameter-store/high-throughput-enabled":               {"false", []string{"true", "false"}},
+		"/ssm/parameter-store/default-parameter-tier":                {"Standard", []string{"Standard", "Advanced", "Intelligent-Tiering"}},
+		"/ssm/managed-instance/activation-tier":                      {"standard", []string{"standard", "advanced"}},
+		"/ssm/managed-instance/default-ec2-instance-management-role": {"", nil},
+		"/ssm/opsinsights/opscenter":                                 {"Disabled", []string{"Enabled", "Disabled"}},
+		"/ssm/automation/customer-script-log-destination":            {"None", []string{"CloudWatch", "None"}},
+		"/ssm/automation/customer-script-log-group-name":             {"", nil},
+	}
+})
 
 func newSSM(s *Server) *serviceDef {
 	svc := &ssmService{s: s, Documents: map[string]map[string]*ssmDocument{}, Settings: map[string]map[string]*ssmSetting{},
@@ -157,7 +163,7 @@ func (svc *ssmService) resources(c *call) ([]string, bool) {
 	return []string{ssmDocumentARN(c, name)}, true
 }
 
-var ssmDocNameRE = regexp.MustCompile(`^[a-zA-Z0-9_\-.]{3,128}$`)
+var ssmDocNameRE = lazyRegexp(`^[a-zA-Z0-9_\-.]{3,128}$`)
 
 // document returns the caller's document a Name parameter names (a name
 // or an ARN).
@@ -177,12 +183,14 @@ func (svc *ssmService) document(c *call, name string) (*ssmDocument, error) {
 	return d, nil
 }
 
-var ssmDocTypes = map[string]bool{
-	"Command": true, "Policy": true, "Automation": true, "Session": true, "Package": true, "ApplicationConfiguration": true,
-	"ApplicationConfigurationSchema": true, "DeploymentStrategy": true, "ChangeCalendar": true, "Automation.ChangeTemplate": true,
-	"ProblemAnalysis": true, "ProblemAnalysisTemplate": true, "CloudFormation": true, "ConformancePackTemplate": true,
-	"QuickSetup": true, "ManualApprovalPolicy": true, "AutoApprovalPolicy": true,
-}
+var ssmDocTypes = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"Command": true, "Policy": true, "Automation": true, "Session": true, "Package": true, "ApplicationConfiguration": true,
+		"ApplicationConfigurationSchema": true, "DeploymentStrategy": true, "ChangeCalendar": true, "Automation.ChangeTemplate": true,
+		"ProblemAnalysis": true, "ProblemAnalysisTemplate": true, "CloudFormation": true, "ConformancePackTemplate": true,
+		"QuickSetup": true, "ManualApprovalPolicy": true, "AutoApprovalPolicy": true,
+	}
+})
 
 type ssmTag struct {
 	Key   string `json:"Key"`
@@ -197,7 +205,7 @@ func (svc *ssmService) createDocument(c *call, body []byte) (any, error) {
 	if err := jsonInput(body, &in); err != nil {
 		return nil, err
 	}
-	if !ssmDocNameRE.MatchString(in.Name) {
+	if !ssmDocNameRE().MatchString(in.Name) {
 		return nil, ssmError("ValidationException", "1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9_\\-.]{3,128}$", in.Name)
 	}
 	lower := strings.ToLower(in.Name)
@@ -209,7 +217,7 @@ func (svc *ssmService) createDocument(c *call, body []byte) (any, error) {
 	if in.DocumentType == "" {
 		in.DocumentType = "Command"
 	}
-	if !ssmDocTypes[in.DocumentType] {
+	if !ssmDocTypes()[in.DocumentType] {
 		return nil, ssmError("ValidationException", "1 validation error detected: Value '%s' at 'documentType' failed to satisfy constraint: Member must satisfy enum value set", in.DocumentType)
 	}
 	if in.DocumentFormat == "" {
@@ -358,7 +366,7 @@ func (svc *ssmService) describeDocumentPermission(c *call, body []byte) (any, er
 	return map[string]any{"AccountIds": ids, "AccountSharingInfoList": info}, nil
 }
 
-var ssmAccountIDRE = regexp.MustCompile(`^\d{12}$`)
+var ssmAccountIDRE = lazyRegexp(`^\d{12}$`)
 
 func (svc *ssmService) modifyDocumentPermission(c *call, body []byte) (any, error) {
 	var in struct {
@@ -380,7 +388,7 @@ func (svc *ssmService) modifyDocumentPermission(c *call, body []byte) (any, erro
 			switch {
 			case strings.EqualFold(id, "all"):
 				out = append(out, "all")
-			case ssmAccountIDRE.MatchString(id):
+			case ssmAccountIDRE().MatchString(id):
 				out = append(out, id)
 			default:
 				return nil, ssmError("ValidationException", "Account ID %q is not valid: it must be 12 digits or All.", id)
@@ -427,7 +435,7 @@ func (svc *ssmService) settingID(c *call, id string) (string, error) {
 		}
 		id = rest
 	}
-	if _, ok := ssmSettingDefaults[id]; !ok {
+	if _, ok := ssmSettingDefaults()[id]; !ok {
 		return "", ssmError("ServiceSettingNotFound", "The service setting %s was not found.", id)
 	}
 	return id, nil
@@ -439,7 +447,7 @@ func (svc *ssmService) settingValue(c *call, id string) string {
 	if st := scoped(svc.Settings, c)[id]; st != nil {
 		return st.Value
 	}
-	return ssmSettingDefaults[id].def
+	return ssmSettingDefaults()[id].def
 }
 
 func (svc *ssmService) settingJSON(c *call, id string) map[string]any {
@@ -476,7 +484,7 @@ func (svc *ssmService) updateServiceSetting(c *call, body []byte) (any, error) {
 	if in.SettingValue == "" {
 		return nil, ssmError("ValidationException", "1 validation error detected: Value null at 'settingValue' failed to satisfy constraint: Member must not be null")
 	}
-	if allowed := ssmSettingDefaults[id].allowed; allowed != nil && !contains(allowed, in.SettingValue) {
+	if allowed := ssmSettingDefaults()[id].allowed; allowed != nil && !contains(allowed, in.SettingValue) {
 		return nil, ssmError("ValidationException", "The value %q is not valid for the service setting %s; valid values are %s.", in.SettingValue, id, strings.Join(allowed, ", "))
 	}
 	scoped(svc.Settings, c)[id] = &ssmSetting{Value: in.SettingValue, User: c.caller.ARN, Modified: c.now}

@@ -2,7 +2,6 @@ package awssim
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -28,7 +27,7 @@ func newSTS(s *Server, iam *iamService) *serviceDef {
 	}
 }
 
-var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+var sessionNameRE = lazyRegexp(`^[\w+=,.@-]{2,64}$`)
 
 func (svc *stsService) assumeRole(c *call, in url.Values) (any, error) {
 	roleARN, err := required(in, "RoleArn")
@@ -39,7 +38,7 @@ func (svc *stsService) assumeRole(c *call, in url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !sessionNameRE.MatchString(session) {
+	if !sessionNameRE().MatchString(session) {
 		return nil, errValidation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length 2..64", session)
 	}
 	duration, err := atoi(in.Get("DurationSeconds"), 3600)

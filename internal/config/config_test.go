@@ -56,7 +56,7 @@ func TestDefault(t *testing.T) {
 
 func TestExample(t *testing.T) {
 	path := filepath.Join("..", "..", "examples", "rectify.yaml")
-	c, err := load(path, env(map[string]string{"RECTIFY_EXTERNAL_ID": "org-external-id", "RECTIFY_SHARED_SECRET": "s3cr3t"}))
+	c, err := load(path, env(map[string]string{"RECTIFY_EXTERNAL_ID": "org-external-id", "RECTIFY_SHARED_SECRET": "s3cr3t"}), true)
 	if err != nil {
 		t.Fatalf("load(%s): %v", path, err)
 	}
@@ -121,7 +121,7 @@ func TestLoadMissing(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 
-	c, err := load("", env(map[string]string{"RECTIFY_SHARED_SECRET": "x"}))
+	c, err := load("", env(map[string]string{"RECTIFY_SHARED_SECRET": "x"}), true)
 	if err != nil {
 		t.Fatalf("load without rectify.yaml: %v", err)
 	}
@@ -134,7 +134,7 @@ func TestLoadMissing(t *testing.T) {
 	}
 
 	writeFile(t, dir, DefaultFile, "dry_run: true\nstore: {path: state/r.db}\n")
-	c, err = load("", env(nil))
+	c, err = load("", env(nil), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown nested field", "aws:\n  region: us-east-1\n  role: x\n",
 			nil, []string{`:3: aws.role: unknown field`}},
 		{"unknown field in a map value", "notify:\n  channels:\n    sec:\n      type: sns\n      topic: arn\n",
-			nil, []string{`:5: notify.channels.sec.topic: unknown field (did you mean "topic_arn"?)`}},
+			nil, []string{`:3: notify.channels.sec.topic_arn: an sns channel needs a topic_arn`, `:5: notify.channels.sec.topic: unknown field (did you mean "topic_arn"?)`}},
 		{"plain secret refused", "serve:\n  secret: hunter2\n",
 			nil, []string{`:2: serve.secret: unknown field`}},
 		{"field set twice", "dry_run: true\ndry_run: false\n",
@@ -186,7 +186,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad role template", "aws:\n  role_name: 'r-{acount}'\n",
 			nil, []string{`:2: aws.role_name: role template "r-{acount}": unknown placeholder`}},
 		{"both external IDs", "aws:\n  external_id: a\n  external_id_env: B\n",
-			nil, []string{`:2: aws.external_id: set external_id or external_id_env, not both`}},
+			nil, []string{`:2: aws.external_id: set external_id or external_id_env, not both`, `:3: aws.external_id_env: environment variable B is not set`}},
 		{"external ID variable unset", "aws:\n  external_id_env: RECTIFY_EXT\n",
 			nil, []string{`:2: aws.external_id_env: environment variable RECTIFY_EXT is not set`}},
 		{"account external ID variable unset", "aws:\n  accounts:\n    '111122223333':\n      external_id_env: EXT_1\n",
@@ -229,12 +229,18 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`:1: version: unsupported version 2`}},
 		{"every error reported", "store:\n  driver: x\naws:\n  region: '!'\n",
 			nil, []string{`:2: store.driver`, `:4: aws.region`}},
+		{"every kind of error reported at once, in file order",
+			"aws:\n  external_id_env: RECTIFY_EXT\n  rol_name: x\n  max_attempts: many\nstore:\n  driver: sqlit\nserve:\n  addr: nope\n",
+			nil, []string{`:2: aws.external_id_env: environment variable RECTIFY_EXT is not set`, `:3: aws.rol_name: unknown field (did you mean "role_name"?)`,
+				`:4: aws.max_attempts: cannot unmarshal string`, `:6: store.driver: unknown driver "sqlit"`, `:8: serve.addr: "nope" is not a host:port address`}},
+		{"a value of the wrong type is not validated again", "serve:\n  max_body: [1]\n",
+			nil, []string{`:2: serve.max_body: want a size`}},
 	}
 	dir := t.TempDir()
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeFile(t, dir, fmt.Sprintf("c%d.yaml", i), tt.yaml)
-			_, err := load(path, env(tt.env))
+			_, err := load(path, env(tt.env), true)
 			if err == nil {
 				t.Fatalf("load accepted:\n%s", tt.yaml)
 			}
@@ -279,7 +285,7 @@ func TestSecurityHubSettings(t *testing.T) {
 func TestLoadEmptyAndNull(t *testing.T) {
 	dir := t.TempDir()
 	for i, data := range []string{"", "# only a comment\n", "~\n"} {
-		c, err := load(writeFile(t, dir, fmt.Sprintf("e%d.yaml", i), data), env(nil))
+		c, err := load(writeFile(t, dir, fmt.Sprintf("e%d.yaml", i), data), env(nil), true)
 		if err != nil {
 			t.Errorf("load(%q) = %v", data, err)
 			continue
@@ -376,5 +382,62 @@ func TestSecretNotPrinted(t *testing.T) {
 	}
 	if c.Serve.Secret.Reveal() != "hunter2" {
 		t.Errorf("Reveal = %q", c.Serve.Secret.Reveal())
+	}
+}
+
+func TestRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.Mkdir("sub", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, file, yaml string
+		store, pbDir     string
+	}{
+		{"default store next to the file", "sub/a.yaml", "version: 1\n", "sub/rectify.db", ""},
+		{"relative paths next to the file", "sub/b.yaml", "store: {path: state/r.db}\nplaybooks: {dirs: [pb]}\n", "sub/state/r.db", "sub/pb"},
+		{"absolute paths kept", "sub/c.yaml", "store: {path: " + filepath.Join(dir, "abs.db") + "}\n", filepath.Join(dir, "abs.db"), ""},
+		{"in-memory database kept", "sub/d.yaml", "store: {path: ':memory:'}\n", ":memory:", ""},
+		{"a file in the working directory", "e.yaml", "store: {path: r.db}\n", "r.db", ""},
+		{"not a regular file: the working directory", os.DevNull, "", "rectify.db", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.file != os.DevNull {
+				writeFile(t, dir, tt.file, tt.yaml)
+			}
+			c, err := Load(tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Store.Path != tt.store {
+				t.Errorf("store.path = %q, want %q", c.Store.Path, tt.store)
+			}
+			if tt.pbDir != "" && (len(c.Playbooks.Dirs) != 1 || c.Playbooks.Dirs[0] != tt.pbDir) {
+				t.Errorf("playbooks.dirs = %q, want [%s]", c.Playbooks.Dirs, tt.pbDir)
+			}
+		})
+	}
+}
+
+func TestLoadWithoutSecrets(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "r.yaml", "aws:\n  external_id_env: RECTIFY_TEST_UNSET_EXTERNAL_ID\n  accounts:\n    '111122223333': {external_id_env: RECTIFY_TEST_UNSET_2}\n")
+	t.Setenv("RECTIFY_SHARED_SECRET", "s3cret")
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "RECTIFY_TEST_UNSET_EXTERNAL_ID is not set") {
+		t.Fatalf("Load = %v, want the unset variable named", err)
+	}
+	c, err := LoadWithoutSecrets(path)
+	if err != nil {
+		t.Fatalf("LoadWithoutSecrets = %v", err)
+	}
+	if c.AWS.ExternalID != "" || c.Serve.Secret != "" || c.AWS.Accounts["111122223333"].ExternalID != "" {
+		t.Errorf("secrets were read: %+v", c)
+	}
+	// The file is still checked.
+	bad := writeFile(t, dir, "bad.yaml", "aws:\n  external_id_env: X\n  rol_name: r\n")
+	if _, err := LoadWithoutSecrets(bad); err == nil || !strings.Contains(err.Error(), "aws.rol_name: unknown field") || strings.Contains(err.Error(), "is not set") {
+		t.Errorf("LoadWithoutSecrets of a bad file = %v", err)
 	}
 }

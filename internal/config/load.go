@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -67,14 +68,25 @@ func (es Errors) err() error {
 // Load reads the configuration file at path, applies defaults, reads the
 // environment variables it names and validates the result. With an empty
 // path it reads DefaultFile, and a missing DefaultFile yields the defaults;
-// a missing file that was named is an error. Relative paths in the file
-// (store.path, playbooks.dirs) are relative to the file's directory.
-// Problems are reported as Errors.
+// a missing file that was named is an error. Relative paths in a regular
+// file (store.path, playbooks.dirs, and the default store.path) are
+// relative to the file's directory; in a file that is not a regular file,
+// such as /dev/null or a pipe, they are relative to the working directory.
+// Every problem is reported at once, as Errors in file order.
 func Load(path string) (*Config, error) {
-	return load(path, os.LookupEnv)
+	return load(path, os.LookupEnv, true)
 }
 
-func load(path string, lookup lookupEnv) (*Config, error) {
+// LoadWithoutSecrets reads the configuration as Load does, but reads no
+// secret from the environment and does not require the variables that
+// external_id_env names to be set: for the commands that only read, such
+// as listing playbooks or runs, which must work where the secrets are not
+// given. The Config it returns must not be used to act in AWS.
+func LoadWithoutSecrets(path string) (*Config, error) {
+	return load(path, os.LookupEnv, false)
+}
+
+func load(path string, lookup lookupEnv, secrets bool) (*Config, error) {
 	explicit := path != ""
 	if !explicit {
 		path = DefaultFile
@@ -83,59 +95,95 @@ func load(path string, lookup lookupEnv) (*Config, error) {
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
 			c := Default()
-			if errs := c.resolveEnv(lookup); len(errs) > 0 {
-				return nil, errs
+			if secrets {
+				if errs := c.resolveEnv(lookup); len(errs) > 0 {
+					return nil, errs
+				}
 			}
 			return c, nil
 		}
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	c, err := parse(path, data, lookup)
-	if err != nil {
-		return nil, err
+	base := ""
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		base = filepath.Dir(path)
 	}
-	return c, nil
+	if !secrets {
+		lookup = nil
+	}
+	return parse(path, data, base, lookup)
 }
 
 // Parse reads a configuration from data as if it were the file named file,
 // without reading environment variables or rebasing relative paths.
 func Parse(file string, data []byte) (*Config, error) {
+	return parse(file, data, "", nil)
+}
+
+// parse decodes, completes and validates a configuration. Relative paths
+// are made relative to base unless it is empty; with a nil lookup no
+// environment variable is read.
+func parse(file string, data []byte, base string, lookup lookupEnv) (*Config, error) {
 	c, lines, errs := decode(file, data)
-	if len(errs) > 0 {
+	if c == nil {
 		return nil, errs
 	}
 	c.applyDefaults()
-	if errs := lines.locate(file, c.validate()); len(errs) > 0 {
+	if base != "" {
+		rebase := func(p string) string {
+			if p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, ":") || strings.HasPrefix(p, "file:") {
+				return p
+			}
+			return filepath.Join(base, p)
+		}
+		c.Store.Path = rebase(c.Store.Path)
+		for i, d := range c.Playbooks.Dirs {
+			c.Playbooks.Dirs[i] = rebase(d)
+		}
+	}
+	// A field whose value could not be decoded keeps its default, which
+	// says nothing about the file: its validation is left out.
+	for _, e := range c.validate() {
+		if !under(e.Field, errs) {
+			errs = append(errs, e)
+		}
+	}
+	if lookup != nil {
+		for _, e := range c.resolveEnv(lookup) {
+			if !under(e.Field, errs) {
+				errs = append(errs, e)
+			}
+		}
+	}
+	if errs := lines.locate(file, errs); len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool {
+			li, lj := errs[i].Line, errs[j].Line
+			return li != 0 && (lj == 0 || li < lj)
+		})
 		return nil, errs
 	}
 	return c, nil
 }
 
-func parse(file string, data []byte, lookup lookupEnv) (*Config, error) {
-	c, lines, errs := decode(file, data)
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	dir := filepath.Dir(file)
-	rebase := func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
-			return p
+// onLine reports whether one of errs is on line n, such as the "set twice"
+// of a key that yaml.v3 reports again as already defined.
+func onLine(n int, errs Errors) bool {
+	for _, e := range errs {
+		if n != 0 && e.Line == n {
+			return true
 		}
-		return filepath.Join(dir, p)
 	}
-	c.Store.Path = rebase(c.Store.Path)
-	for i, d := range c.Playbooks.Dirs {
-		c.Playbooks.Dirs[i] = rebase(d)
+	return false
+}
+
+// under reports whether field is one of the fields of errs or inside one.
+func under(field string, errs Errors) bool {
+	for _, e := range errs {
+		if e.Field != "" && (field == e.Field || strings.HasPrefix(field, e.Field+".") || strings.HasPrefix(field, e.Field+"[")) {
+			return true
+		}
 	}
-	c.applyDefaults()
-	errs = c.validate()
-	if len(errs) == 0 {
-		errs = c.resolveEnv(lookup)
-	}
-	if errs := lines.locate(file, errs); len(errs) > 0 {
-		return nil, errs
-	}
-	return c, nil
+	return false
 }
 
 // lineIndex maps field paths to the lines they are on.
@@ -166,7 +214,10 @@ func parent(path string) string {
 	return path[:i]
 }
 
-// decode parses data strictly into a Config without defaults.
+// decode parses data strictly into a Config without defaults. It returns
+// a nil Config when data is not a YAML mapping; otherwise the Config holds
+// every field that could be decoded, and the Errors the unknown fields and
+// the values of the wrong type.
 func decode(file string, data []byte) (*Config, lineIndex, Errors) {
 	c := &Config{File: file}
 	lines := lineIndex{}
@@ -196,17 +247,20 @@ func decode(file string, data []byte) (*Config, lineIndex, Errors) {
 	}
 	var errs Errors
 	checkFields(root, reflect.TypeFor[Config](), "", lines, &errs)
-	if len(errs) > 0 {
-		for _, e := range errs {
-			e.File = file
-		}
-		return nil, nil, errs
+	for _, e := range errs {
+		e.File = file
 	}
+	// Decode sets every field it can and reports the others, so that the
+	// rest of the file is still validated.
 	if err := root.Decode(c); err != nil {
-		return nil, nil, typeErrors(file, err, lines)
+		for _, e := range typeErrors(file, err, lines) {
+			if !onLine(e.Line, errs) {
+				errs = append(errs, e)
+			}
+		}
 	}
 	c.File = file
-	return c, lines, nil
+	return c, lines, errs
 }
 
 var (

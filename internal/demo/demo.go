@@ -36,6 +36,7 @@ import (
 	"github.com/rectify-dev/rectify/internal/config"
 	"github.com/rectify-dev/rectify/internal/engine"
 	"github.com/rectify-dev/rectify/internal/permission"
+	"github.com/rectify-dev/rectify/internal/playbook"
 	"github.com/rectify-dev/rectify/internal/store"
 )
 
@@ -95,15 +96,28 @@ type Scenario struct {
 type outcome struct {
 	scenario, playbook, mode, result string
 	elapsed                          time.Duration
+	// brief is the scenario's line in the short report.
+	brief string
 }
 
 // Options configure a demo run.
 type Options struct {
 	// DB is the SQLite file; empty means a new one in a temporary
-	// directory.
+	// directory, removed at the end.
 	DB string
 	// Logger receives rectify's log; nil discards it.
 	Logger *slog.Logger
+	// Verbose reports everything: each scenario's state before and
+	// after, its runs with their steps and audit trails, and the
+	// notifications sent. Otherwise the report has one line per scenario
+	// and the summary.
+	Verbose bool
+	// DryRun runs rectify with the global dry run: every playbook plans
+	// and nothing is changed.
+	DryRun bool
+	// Sim, if set, is the simulator to use, listening; the caller owns
+	// it. Nil means a new one, closed at the end.
+	Sim *awssim.Server
 }
 
 // Scenarios returns the demo's scenarios in the order they run.
@@ -128,14 +142,17 @@ func Run(ctx context.Context, w io.Writer, opts Options) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	// A new seed each time: the simulator's identifiers, and so the IDs of
-	// the events it emits, differ from those of an earlier demo whose
-	// state is kept in opts.DB.
-	sim := awssim.New(awssim.Options{Logger: log, Seed: uint64(time.Now().UnixNano())})
-	if err := sim.Listen("127.0.0.1:0"); err != nil {
-		return err
+	sim := opts.Sim
+	if sim == nil {
+		// A new seed each time: the simulator's identifiers, and so the
+		// IDs of the events it emits, differ from those of an earlier
+		// demo whose state is kept in opts.DB.
+		sim = awssim.New(awssim.Options{Logger: log, Seed: uint64(time.Now().UnixNano())})
+		if err := sim.Listen("127.0.0.1:0"); err != nil {
+			return err
+		}
+		defer sim.Close()
 	}
-	defer sim.Close()
 	org := &Org{Sim: sim, users: map[string]aws.Config{}}
 
 	db := opts.DB
@@ -150,30 +167,56 @@ func Run(ctx context.Context, w io.Writer, opts Options) error {
 	if err := org.setup(ctx); err != nil {
 		return fmt.Errorf("demo: set up the organization: %w", err)
 	}
-	a, err := org.rectify(ctx, db, log)
+	a, err := org.rectify(ctx, db, opts.DryRun, log)
 	if err != nil {
 		return fmt.Errorf("demo: start rectify: %w", err)
 	}
 	defer a.Close()
 
+	// detail receives what only the verbose report shows.
+	detail := io.Discard
+	if opts.Verbose {
+		detail = w
+	}
 	fmt.Fprintf(w, "rectify demo\n============\n\n")
 	fmt.Fprintf(w, "AWS simulator at %s: central security account %s runs rectify;\n", sim.URL, sim.Account())
 	fmt.Fprintf(w, "member account %s trusts it through the role rectify-remediation (ExternalId), whose policy\n", Member)
 	fmt.Fprintf(w, "allows the permissions the built-in actions declare, and nothing else.\n")
-	fmt.Fprintf(w, "State: %s. Playbooks enabled: %s.\n", db, strings.Join(a.Engine.Playbooks(), ", "))
+	if opts.DryRun {
+		fmt.Fprintf(w, "Dry run: every playbook plans what it would do, and nothing is changed.\n")
+	}
+	if opts.DB != "" {
+		fmt.Fprintf(detail, "State: %s. ", db)
+	}
+	fmt.Fprintf(detail, "Playbooks enabled: %s.\n", strings.Join(a.Engine.Playbooks(), ", "))
+	if !opts.Verbose {
+		fmt.Fprintln(w)
+	}
 
 	var summary []outcome
 	for i, sc := range Scenarios() {
-		fmt.Fprintf(w, "\n%d. %s\n%s\n", i+1, sc.Name, strings.Repeat("-", len(sc.Name)+3))
-		out, err := org.play(ctx, w, a, sc)
+		fmt.Fprintf(detail, "\n%d. %s\n%s\n", i+1, sc.Name, strings.Repeat("-", len(sc.Name)+3))
+		out, err := org.play(ctx, detail, a, sc)
 		if err != nil {
 			return fmt.Errorf("demo: %s: %w", sc.Name, err)
 		}
 		out.scenario = fmt.Sprintf("%d", i+1)
+		if !opts.Verbose {
+			fmt.Fprintf(w, "%2d. %s: %s\n", i+1, sc.Name, out.brief)
+		}
 		summary = append(summary, out)
 	}
 	writeSummary(w, summary)
-	fmt.Fprintf(w, "\nEvery decision above is in the audit trail: rectify runs --config <file> / rectify runs show RUN_ID.\n")
+	fmt.Fprintln(w)
+	if opts.DB != "" {
+		fmt.Fprintf(w, "Every decision is in the audit trail: rectify runs --db %s, then rectify runs show RUN_ID --db %s.\n", db, db)
+	} else {
+		fmt.Fprintf(w, "rectify's state was in a temporary database, now removed: rectify demo --db demo.db keeps it,\n")
+		fmt.Fprintf(w, "for rectify runs --db demo.db and rectify runs show RUN_ID --db demo.db to read.\n")
+	}
+	if !opts.Verbose {
+		fmt.Fprintf(w, "rectify demo -v shows each scenario in full: its runs, steps, notifications and audit trail.\n")
+	}
 	return nil
 }
 
@@ -218,7 +261,7 @@ func remediationPolicy() (permission.Policy, error) {
 }
 
 // rectify assembles rectify for the organization.
-func (o *Org) rectify(ctx context.Context, db string, log *slog.Logger) (*app.App, error) {
+func (o *Org) rectify(ctx context.Context, db string, dryRun bool, log *slog.Logger) (*app.App, error) {
 	yml := fmt.Sprintf(`
 store: {path: %q}
 aws:
@@ -234,10 +277,11 @@ notify:
 		return nil, err
 	}
 	awsCfg := o.Sim.Config("")
-	return app.New(ctx, cfg, app.Options{AWS: &awsCfg, Builtin: catalog.FS(), Clock: o.Sim.Now, Logger: log})
+	return app.New(ctx, cfg, app.Options{AWS: &awsCfg, Builtin: catalog.FS(), Clock: o.Sim.Now, Logger: log, DryRun: dryRun})
 }
 
-// play runs one scenario and returns its line of the summary.
+// play runs one scenario, writes its full report to w and returns its
+// line of the summary.
 func (o *Org) play(ctx context.Context, w io.Writer, a *app.App, sc Scenario) (outcome, error) {
 	var out outcome
 	event, before, err := sc.Stage(ctx, o)
@@ -266,15 +310,23 @@ func (o *Org) play(ctx context.Context, w io.Writer, a *app.App, sc Scenario) (o
 		}
 		out.elapsed += time.Since(start)
 		fmt.Fprintf(w, "Then: %s\n", then)
+		// A run the second phase moved on is shown again; the audit
+		// trail of every run comes last.
 		for _, r := range res.Runs {
+			changed := false
 			if r.RunID != "" {
 				run, err := a.Store.GetRun(ctx, r.RunID)
 				if err != nil {
 					return out, err
 				}
+				changed = run.Status != r.Status
 				r.Status = run.Status
 			}
-			if err := o.printRun(ctx, w, a, r, true); err != nil {
+			if changed {
+				if err := o.printRun(ctx, w, a, r, true); err != nil {
+					return out, err
+				}
+			} else if err := o.printAudit(ctx, w, a, r); err != nil {
 				return out, err
 			}
 		}
@@ -291,7 +343,31 @@ func (o *Org) play(ctx context.Context, w io.Writer, a *app.App, sc Scenario) (o
 	if err := o.summarize(ctx, a, res, &out); err != nil {
 		return out, err
 	}
+	out.brief = after
+	if plans := o.plans(ctx, a, res); plans != "" {
+		out.brief = "planned, nothing changed: " + plans
+	}
 	return out, nil
+}
+
+// plans describes the steps the dry-run runs of an event planned, or "".
+func (o *Org) plans(ctx context.Context, a *app.App, res *engine.Result) string {
+	var parts []string
+	for _, r := range res.Runs {
+		if r.RunID == "" || r.Mode != playbook.DryRun {
+			continue
+		}
+		steps, err := a.Store.Steps(ctx, r.RunID)
+		if err != nil {
+			continue
+		}
+		for _, s := range steps {
+			if s.Message != "" {
+				parts = append(parts, s.Message)
+			}
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // summarize fills in the playbooks, modes and final run statuses of an
@@ -389,11 +465,19 @@ func (o *Org) printRun(ctx context.Context, w io.Writer, a *app.App, r engine.Ru
 	if !audit {
 		return nil
 	}
+	return o.printAudit(ctx, w, a, r)
+}
+
+// printAudit writes a run's audit trail.
+func (o *Org) printAudit(ctx context.Context, w io.Writer, a *app.App, r engine.RunResult) error {
+	if r.RunID == "" {
+		return nil
+	}
 	entries, err := a.Store.Audit(ctx, store.AuditFilter{RunID: r.RunID})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  audit trail:\n")
+	fmt.Fprintf(w, "  audit trail of run %s:\n", r.RunID)
 	for _, e := range entries {
 		fmt.Fprintf(w, "    %s  %-10s %s\n", e.Time.Format("15:04:05.000"), e.Kind, e.Message)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rectify-dev/rectify/internal/awssim"
 	"github.com/rectify-dev/rectify/internal/catalog"
 	"github.com/rectify-dev/rectify/internal/demo"
 )
@@ -43,7 +44,7 @@ func line(section, prefix string) string {
 }
 
 func TestDemoShowsEveryScenario(t *testing.T) {
-	report := runDemo(t, demo.Options{})
+	report := runDemo(t, demo.Options{Verbose: true})
 	secs := sections(report)
 	tests := []struct {
 		name string
@@ -115,7 +116,7 @@ func TestDemoSummarizesEveryBuiltinPlaybook(t *testing.T) {
 func TestDemoAgainOnItsState(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "rectify.db")
 	runDemo(t, demo.Options{DB: db})
-	report := runDemo(t, demo.Options{DB: db})
+	report := runDemo(t, demo.Options{DB: db, Verbose: true})
 	if strings.Contains(report, ": duplicate") {
 		t.Errorf("the second demo's events were taken for redeliveries:\n%s", report)
 	}
@@ -159,4 +160,113 @@ func checkSummary(t *testing.T, report string) {
 			t.Errorf("summary of %s = mode %s, outcome %s; want %s, %s", id, row[0], row[1], mode, outcome)
 		}
 	}
+}
+
+// TestDemoBrief checks the short report: one line per scenario with the
+// state rectify left, the summary, and a closing hint that names no
+// database that no longer exists.
+func TestDemoBrief(t *testing.T) {
+	report := runDemo(t, demo.Options{})
+	lines := regexp.MustCompile(`(?m)^ ?\d+\. .*$`).FindAllString(report, -1)
+	if len(lines) != len(demo.Scenarios()) {
+		t.Fatalf("%d scenario lines, want %d:\n%s", len(lines), len(demo.Scenarios()), report)
+	}
+	if !strings.Contains(lines[0], "the exposed key is gone") {
+		t.Errorf("first line = %q, want the state rectify left", lines[0])
+	}
+	for _, no := range []string{"audit trail of run", "Notification to the security team", "Before: ", "/rectify.db"} {
+		if strings.Contains(report, no) {
+			t.Errorf("the short report shows %q:\n%s", no, report)
+		}
+	}
+	if !strings.Contains(report, "rectify demo --db demo.db keeps it") || !strings.Contains(report, "rectify demo -v") {
+		t.Errorf("closing hint:\n%s", report)
+	}
+	checkSummary(t, report)
+	if n := strings.Count(report, "\n"); n > 40 {
+		t.Errorf("the short report has %d lines", n)
+	}
+
+	db := filepath.Join(t.TempDir(), "kept.db")
+	report = runDemo(t, demo.Options{DB: db})
+	if !strings.Contains(report, "rectify runs --db "+db) {
+		t.Errorf("the hint does not name the kept database %s:\n%s", db, report)
+	}
+}
+
+// TestDemoVerboseShowsEachRunOnce checks that a run is shown once with its
+// steps, and again only when a second phase changed it.
+func TestDemoVerboseShowsEachRunOnce(t *testing.T) {
+	secs := sections(runDemo(t, demo.Options{Verbose: true}))
+	for _, sec := range secs {
+		seen := map[string]int{}
+		for _, l := range strings.Split(sec, "\n") {
+			if strings.HasPrefix(l, "  playbook ") {
+				seen[l]++
+			}
+		}
+		for l, n := range seen {
+			if n > 1 {
+				t.Errorf("run line shown %d times: %s\n%s", n, l, sec)
+			}
+		}
+	}
+	// The Glue run is shown waiting, then done; the security group run,
+	// which the second phase leaves alone, once.
+	glue, sg := secs[5], secs[1]
+	if !strings.Contains(glue, "(mode auto): waiting") || !strings.Contains(glue, "(mode auto): succeeded") {
+		t.Errorf("the Glue run is not shown before and after the wait:\n%s", glue)
+	}
+	if strings.Count(sg, "  playbook ec2-security-group-open-to-world") != 1 || !strings.Contains(sg, "audit trail of run") {
+		t.Errorf("security group scenario:\n%s", sg)
+	}
+}
+
+// TestDemoNotificationSeverity checks that a notification's subject
+// carries the finding's severity: HIGH for GuardDuty's severity 8.
+func TestDemoNotificationSeverity(t *testing.T) {
+	secs := sections(runDemo(t, demo.Options{Verbose: true}))
+	for i, want := range map[int]string{0: "[HIGH]", 6: "[HIGH]", 7: "[HIGH]"} {
+		subject := line(secs[i], "  Subject: ")
+		if !strings.HasPrefix(subject, want) {
+			t.Errorf("scenario %d: subject %q, want %s", i+1, subject, want)
+		}
+	}
+}
+
+// TestDemoDryRunChangesNothing runs the demo under the global dry run and
+// checks the simulator's activity log: rectify made no mutating call in any
+// account. The same count over a demo that acts finds rectify's calls.
+func TestDemoDryRunChangesNothing(t *testing.T) {
+	sim := awssim.Start(t)
+	report := runDemo(t, demo.Options{DryRun: true, Sim: sim})
+	if !strings.Contains(report, "Dry run: every playbook plans") || !strings.Contains(report, "planned, nothing changed: deactivate access key") {
+		t.Errorf("report:\n%s", report)
+	}
+	if strings.Contains(report, "the exposed key is gone") {
+		t.Errorf("a dry run removed the key:\n%s", report)
+	}
+	if writes := rectifyWrites(sim); len(writes) > 0 {
+		t.Errorf("under --dry-run rectify called: %s", strings.Join(writes, ", "))
+	}
+
+	acting := awssim.Start(t)
+	runDemo(t, demo.Options{Sim: acting})
+	if writes := rectifyWrites(acting); len(writes) < 10 {
+		t.Errorf("the demo that acts made %d mutating calls as rectify, want one or more per scenario: %v", len(writes), writes)
+	}
+}
+
+// rectifyWrites returns the mutating calls that rectify's sessions in the
+// member account's remediation role made, in every account.
+func rectifyWrites(sim *awssim.Server) []string {
+	var out []string
+	for _, acct := range sim.Accounts() {
+		for _, r := range sim.Trail(acct, sim.Region()) {
+			if strings.Contains(r.UserIdentity.ARN, ":assumed-role/rectify-remediation/rectify-") && !r.ReadOnly {
+				out = append(out, acct+" "+r.EventSource+" "+r.EventName)
+			}
+		}
+	}
+	return out
 }

@@ -138,8 +138,12 @@ func (x *execution) execute(ctx context.Context) error {
 		if err := x.update(ctx); err != nil {
 			return err
 		}
+		steps := "steps"
+		if len(x.steps) == 1 {
+			steps = "step"
+		}
 		e.audit(ctx, store.AuditEntry{Kind: store.AuditStarted, EventID: run.EventID, RunID: run.ID, PlaybookID: run.PlaybookID,
-			Message: fmt.Sprintf("executing %d steps on %s", len(x.steps), describeTarget(x.in.Target))})
+			Message: fmt.Sprintf("executing %d %s on %s", len(x.steps), steps, describeTarget(x.in.Target))})
 	} else if run.Status == store.RunWaiting {
 		run.Status = store.RunRunning
 		if err := x.update(ctx); err != nil {
@@ -405,13 +409,13 @@ func (e *Engine) notifyRun(ctx context.Context, run *store.Run, b *book, vars pl
 	}
 	m := notify.Message{
 		Subject:    fmt.Sprintf("rectify %s: %s (%s)", statusWord(status), b.pb.Title, t.ResourceID),
-		Severity:   notify.SeverityInfo,
+		Severity:   notify.EventSeverity(vars.Event, vars.Target),
 		PlaybookID: run.PlaybookID, RunID: run.ID,
 		Account: t.Account, Region: t.Region, Resource: resource,
 		Fields: map[string]string{"mode": string(run.Mode), "status": status, "event": run.EventID},
 	}
 	if strings.HasPrefix(status, "failed") {
-		m.Severity = notify.SeverityHigh
+		m.Severity = notify.AtLeast(m.Severity, notify.SeverityHigh)
 	}
 	var report strings.Builder
 	fmt.Fprintf(&report, "Outcome: %s\n\nSteps:\n", status)

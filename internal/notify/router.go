@@ -57,6 +57,7 @@ type Router struct {
 	security string
 	owners   map[string][]string
 	fallback Notifier
+	unrouted unrouted
 }
 
 // NewRouter returns a Router, or an error when the security team or an
@@ -93,6 +94,7 @@ func NewRouter(opts RouterOptions) (*Router, error) {
 	if r.fallback == nil {
 		r.fallback = NewLog(opts.Logger)
 	}
+	r.unrouted.log = opts.Logger
 	return r, nil
 }
 
@@ -132,6 +134,7 @@ func (r *Router) Notify(ctx context.Context, channels []string, m Message) []Res
 				continue
 			}
 			done[key] = true
+			r.unrouted.warn(ch, m)
 			results = append(results, Result{
 				Channel:  ch,
 				Notifier: r.fallback.Name(),

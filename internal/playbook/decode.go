@@ -457,6 +457,40 @@ func (d *decoder) trigger(pb *Playbook, p pair) {
 		}
 	}
 	pb.Trigger = b
+	if d.opts.CheckTrigger != nil {
+		for _, n := range d.opts.CheckTrigger(b) {
+			node, at, field := p.v, p.k, "trigger"
+			for _, k := range n.Path {
+				at, node = child(node, k)
+				if i, err := strconv.Atoi(k); err == nil && i >= 0 {
+					field += "[" + k + "]"
+				} else {
+					field += "." + k
+				}
+			}
+			pb.Warnings = append(pb.Warnings, &Error{Pos: d.pos(at), Field: field, Msg: n.Msg})
+		}
+	}
+}
+
+// child returns the key and value nodes of key in mapping n, or the
+// element at index key of sequence n (twice); n itself twice when there is
+// none.
+func child(n *yaml.Node, key string) (at, value *yaml.Node) {
+	r := resolve(n)
+	switch r.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(r.Content); i += 2 {
+			if r.Content[i].Value == key {
+				return r.Content[i], r.Content[i+1]
+			}
+		}
+	case yaml.SequenceNode:
+		if i, err := strconv.Atoi(key); err == nil && i >= 0 && i < len(r.Content) {
+			return r.Content[i], r.Content[i]
+		}
+	}
+	return n, n
 }
 
 // expr compiles a CEL expression and checks its references to params and

@@ -31,12 +31,24 @@ type Options struct {
 	// that loads has a trigger the engine can route on.
 	ValidateTrigger func(pattern []byte) error
 
+	// CheckTrigger, if set, looks for mistakes in each valid trigger that
+	// do not stop it from loading, such as a key no event has. Each
+	// finding becomes one of the playbook's Warnings.
+	CheckTrigger func(pattern []byte) []TriggerNote
+
 	// CostLimit bounds the cost of one evaluation of a CEL expression;
 	// 0 means DefaultCostLimit.
 	CostLimit uint64
 
 	// Controls configure what rectify supplies to control playbooks.
 	Controls ControlOptions
+}
+
+// TriggerNote is a mistake in a trigger: Path leads to the key at fault,
+// through mapping keys and list indexes.
+type TriggerNote struct {
+	Path []string
+	Msg  string
 }
 
 func (o *Options) setDefaults() {

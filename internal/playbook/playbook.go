@@ -170,6 +170,10 @@ type Playbook struct {
 	// their values set (control_params).
 	ControlParams map[string]string
 
+	// Warnings are mistakes that do not stop the playbook from loading,
+	// such as a trigger key no event has (see Options.CheckTrigger).
+	Warnings []*Error
+
 	when  cel.Program
 	idPos Position
 }

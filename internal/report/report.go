@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -162,6 +163,20 @@ type PlaybookRow struct {
 	// Mode is the effective mode, after configuration.
 	Mode    playbook.Mode
 	Enabled bool
+	// Params are the parameters in effect after configuration; nil
+	// stands for the playbook's defaults.
+	Params map[string]any
+	// Overridden names the parameters the configuration sets.
+	Overridden []string
+}
+
+// effectiveParams returns the parameters in effect and those the
+// configuration sets.
+func (r PlaybookRow) effectiveParams() (map[string]any, []string) {
+	if r.Params == nil {
+		return r.Playbook.Defaults, nil
+	}
+	return r.Params, r.Overridden
 }
 
 // Playbooks writes the playbook list: id, mode, title and the event
@@ -235,9 +250,9 @@ func Playbook(w io.Writer, r PlaybookRow, permissions []string) {
 	if pb.Condition != "" {
 		fmt.Fprintf(w, "when: %s\n", oneLine(pb.Condition))
 	}
-	if len(pb.Defaults) > 0 {
+	if params, overridden := r.effectiveParams(); len(params) > 0 {
 		fmt.Fprintln(w, "params:")
-		writeMap(w, "  ", pb.Defaults)
+		writeParams(w, "  ", params, overridden)
 	}
 	writeSteps(w, "steps", pb.Steps)
 	writeSteps(w, "verify", pb.Verify)
@@ -292,6 +307,23 @@ func writeMap(w io.Writer, indent string, m map[string]any) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		fmt.Fprintf(w, "%s%s: %s\n", indent, k, value(m[k]))
+	}
+}
+
+// writeParams writes parameters as writeMap does, marking those the
+// configuration sets.
+func writeParams(w io.Writer, indent string, m map[string]any, overridden []string) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		note := ""
+		if slices.Contains(overridden, k) {
+			note = "  (set by the configuration)"
+		}
+		fmt.Fprintf(w, "%s%s: %s%s\n", indent, Escape(k), value(m[k]), note)
 	}
 }
 

@@ -82,7 +82,7 @@ func (t *Tally) OK() bool { return len(t.Failures) == 0 }
 // Write writes the summary: counts by event status and run status, then
 // the failures.
 func (t *Tally) Write(w io.Writer) {
-	fmt.Fprintf(w, "%d events\n", t.Total())
+	fmt.Fprintf(w, "%s\n", Count(t.Total(), "event"))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EVENTS\tCOUNT")
 	writeCounts(tw, t.Events)
@@ -91,7 +91,7 @@ func (t *Tally) Write(w io.Writer) {
 	writeCounts(tw, t.Runs)
 	tw.Flush()
 	if len(t.Failures) > 0 {
-		fmt.Fprintf(w, "\n%d failures:\n", len(t.Failures))
+		fmt.Fprintf(w, "\n%s:\n", Count(len(t.Failures), "failure"))
 		for _, f := range t.Failures {
 			fmt.Fprintf(w, "  %s\n", Escape(f))
 		}
@@ -110,4 +110,26 @@ func writeCounts(w io.Writer, m map[string]int) {
 	for _, k := range keys {
 		fmt.Fprintf(w, "%s\t%d\n", Escape(k), m[k])
 	}
+}
+
+// TallyJSON is a Tally for programs.
+type TallyJSON struct {
+	Events   map[string]int `json:"events"`
+	Runs     map[string]int `json:"runs"`
+	Failures []string       `json:"failures"`
+}
+
+// JSON returns the tally for programs.
+func (t *Tally) JSON() TallyJSON {
+	j := TallyJSON{Events: t.Events, Runs: t.Runs, Failures: t.Failures}
+	if j.Events == nil {
+		j.Events = map[string]int{}
+	}
+	if j.Runs == nil {
+		j.Runs = map[string]int{}
+	}
+	if j.Failures == nil {
+		j.Failures = []string{}
+	}
+	return j
 }
