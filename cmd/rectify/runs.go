@@ -42,10 +42,10 @@ func newRunsCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only runs in these statuses (pending, running, waiting, awaiting_approval, succeeded, failed, skipped, planned, cancelled)")
+	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only runs in these statuses (pending, running, waiting, awaiting_approval, succeeded, failed, not_found, skipped, planned, cancelled)")
 	cmd.Flags().StringVar(&pbID, "playbook", "", "only runs of this playbook")
 	cmd.Flags().IntVar(&limit, "limit", 20, "at most this many runs, newest first; 0 for all")
-	cmd.AddCommand(newRunsShowCmd())
+	cmd.AddCommand(newRunsShowCmd(), newRunsRetryCmd())
 	return cmd
 }
 

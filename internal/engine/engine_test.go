@@ -200,8 +200,9 @@ func TestExposedKeyInOwnAccount(t *testing.T) {
 		t.Errorf("keys after remediation = %+v, want none", ks)
 	}
 	steps, err := e.store.Steps(ctx, res.Runs[0].RunID)
-	if err != nil || len(steps) != 2 || steps[0].Status != store.StepSucceeded || steps[1].Status != store.StepSucceeded {
-		t.Errorf("steps = %+v, %v; want deactivate and delete succeeded", steps, err)
+	if err != nil || len(steps) != 3 || steps[0].Status != store.StepSucceeded || steps[1].Status != store.StepSucceeded ||
+		steps[2].Name != "notify" || steps[2].Status != store.StepSucceeded {
+		t.Errorf("steps = %+v, %v; want deactivate, delete and notify succeeded", steps, err)
 	}
 	if e.rec.count() != 1 {
 		t.Errorf("notifications = %d, want 1", e.rec.count())
@@ -453,11 +454,14 @@ func TestRunsThatChangeNothingAreNotNotified(t *testing.T) {
 		if always {
 			pb = strings.Replace(pb, "  to: [security-team]", "  to: [security-team]\n  always: true", 1)
 		}
-		eng := e.engine(pb, nil)
+		eng := e.engine(pb, func(o *engine.Options) {
+			o.Settings = map[string]engine.Setting{"test-exposed-key": {Params: map[string]any{"delete_key": false}}}
+		})
 		ev, key := e.exposedKey(awssim.DefaultAccount)
-		// The key is already gone: every step is already done.
-		if _, err := iam.NewFromConfig(e.sim.Config("")).DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{
-			UserName: aws.String("ci-deployer"), AccessKeyId: aws.String(key)}); err != nil {
+		// The key is already inactive and is not to be deleted: nothing
+		// needs changing.
+		if _, err := iam.NewFromConfig(e.sim.Config("")).UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{
+			UserName: aws.String("ci-deployer"), AccessKeyId: aws.String(key), Status: iamtypes.StatusTypeInactive}); err != nil {
 			t.Fatal(err)
 		}
 		res, err := eng.Handle(ctx, ev)

@@ -18,6 +18,7 @@ import (
 	"github.com/rectify-dev/rectify/internal/engine"
 	"github.com/rectify-dev/rectify/internal/event"
 	"github.com/rectify-dev/rectify/internal/playbook"
+	"github.com/rectify-dev/rectify/internal/router"
 	"github.com/rectify-dev/rectify/internal/store"
 )
 
@@ -130,13 +131,21 @@ func Plan(w io.Writer, res *engine.Result, plans []engine.PlannedRun) {
 		}
 		fmt.Fprintln(w, "  steps:")
 		for i, s := range p.Steps {
-			fmt.Fprintf(w, "    %d. %s (%s)\n", i+1, Escape(s.ID), Escape(s.Action))
+			fmt.Fprintf(w, "    %d. %s (%s)", i+1, Escape(s.ID), Escape(s.Action))
+			if s.Plan != router.Planned {
+				fmt.Fprintf(w, " [%s]", s.Plan)
+			}
+			fmt.Fprintln(w)
 			fmt.Fprintf(w, "       %s\n", oneLine(s.Description))
-			if s.Skipped != "" {
-				fmt.Fprintf(w, "       skipped: %s\n", oneLine(s.Skipped))
+			if s.Note != "" {
+				fmt.Fprintf(w, "       %s\n", oneLine(s.Note))
 			}
 			if len(s.Permissions) > 0 {
-				fmt.Fprintf(w, "       IAM: %s\n", Escape(strings.Join(s.Permissions, ", ")))
+				where := "IAM"
+				if s.Home {
+					where = "IAM (rectify's own account)"
+				}
+				fmt.Fprintf(w, "       %s: %s\n", where, Escape(strings.Join(s.Permissions, ", ")))
 			}
 		}
 	}
