@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	tagging "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 
 	"github.com/rectify-dev/rectify/internal/action"
 	"github.com/rectify-dev/rectify/internal/event"
@@ -220,6 +221,11 @@ func (x *execution) execute(ctx context.Context) error {
 		return err
 	}
 	x.first = run.NextStep
+	if x.in.LookupTags && run.NextStep == 0 && len(x.recs) == 0 {
+		if done, err := x.checkTags(ctx); done || err != nil {
+			return err
+		}
+	}
 	if x.record(len(x.steps)).Status == store.StepPending {
 		// The run ended before and waits to deliver its notification.
 		return x.deliver(ctx)
@@ -342,6 +348,64 @@ func (x *execution) step(ctx context.Context, i int) (stepEnd, error) {
 	x.keep(&w, rec)
 	x.audit(&w, store.AuditStep, fmt.Sprintf("step %s (%s): %s: %s", st.ID, st.Action, res.Outcome, res.Message))
 	return x.advance(ctx, &w, i)
+}
+
+// checkTags reads the target's tags for tag exemptions before the run
+// acts. done is true when the run ends or waits here: exempt, or the tags
+// could not be read (retried when that may pass; a run that cannot check
+// its exemptions does not act).
+func (x *execution) checkTags(ctx context.Context) (done bool, err error) {
+	e := x.e
+	var w writes
+	if x.cfg == nil {
+		cfg, err := e.opts.Cloud.Config(ctx, x.in.Target.Account, x.in.Target.Region, x.run.ID)
+		if err != nil {
+			return true, x.guardFailed(ctx, &w, fmt.Errorf("credentials for %s/%s: %w", x.in.Target.Account, x.in.Target.Region, err))
+		}
+		x.cfg = &cfg
+	}
+	cfg := permission.Gate(*x.cfg, permission.Rules{Owner: "exemption tag lookup", Reads: []string{router.TagLookupAction}})
+	cctx, cancel := context.WithTimeout(ctx, e.opts.StepTimeout)
+	out, err := tagging.NewFromConfig(cfg).GetResources(cctx, &tagging.GetResourcesInput{ResourceARNList: []string{x.in.Target.ARN}})
+	cancel()
+	if err != nil {
+		return true, x.guardFailed(ctx, &w, fmt.Errorf("reading the tags of %s to check exemptions: %w", x.in.Target.ARN, err))
+	}
+	tags := map[string]string{}
+	for _, m := range out.ResourceTagMappingList {
+		for _, t := range m.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	a := e.opts.Exemptions.MatchTags(tags)
+	if a == nil {
+		return false, nil
+	}
+	x.audit(&w, store.AuditSkipped, describeTarget(x.in.Target)+": "+a.String())
+	x.mu.Lock()
+	x.run.Status, x.run.Error = store.RunSkipped, a.String()
+	x.mu.Unlock()
+	return true, x.commit(ctx, &w)
+}
+
+// guardFailed handles a failure before the first step: retried like a
+// step's when it may pass, otherwise the run fails.
+func (x *execution) guardFailed(ctx context.Context, w *writes, err error) error {
+	e, run := x.e, x.run
+	msg := err.Error()
+	if retry, after := action.Retryable(err); retry && run.Attempts+1 < e.opts.Retry.Attempts {
+		x.mu.Lock()
+		run.Attempts++
+		run.Status, run.WakeAt, run.Error = store.RunWaiting, e.now().Add(max(e.backoff(run.Attempts-1), after)), msg
+		x.mu.Unlock()
+		x.audit(w, AuditRetry, fmt.Sprintf("%s; trying again at %s", msg, run.WakeAt.Format(time.RFC3339)))
+		return x.commit(ctx, w)
+	}
+	x.failRun(w, msg)
+	if err := x.commit(ctx, w); err != nil {
+		return err
+	}
+	return x.deliver(ctx)
 }
 
 // input builds the input of a step's action, with AWS configurations gated

@@ -65,6 +65,8 @@ type runInput struct {
 	Event  json.RawMessage `json:"event"`
 	Target event.Target    `json:"target"`
 	Params map[string]any  `json:"params"`
+	// LookupTags: read the target's tags for tag exemptions before acting.
+	LookupTags bool `json:"lookup_tags,omitempty"`
 }
 
 // Handle takes one event through routing, guards, deduplication and
@@ -238,7 +240,7 @@ func (e *Engine) recordEvent(w *writes, d *router.Decision, raw []byte, res *Res
 // paused, when not empty, is why the circuit breaker holds the run for
 // approval.
 func (e *Engine) createRun(ctx context.Context, ev *event.Event, c *router.Candidate, paused string) (*store.Run, bool, error) {
-	input, err := json.Marshal(runInput{Event: ev.Raw, Target: c.Target, Params: c.Vars.Params})
+	input, err := json.Marshal(runInput{Event: ev.Raw, Target: c.Target, Params: c.Vars.Params, LookupTags: c.LookupTags})
 	if err != nil {
 		return nil, false, fmt.Errorf("engine: encode run input: %w", err)
 	}

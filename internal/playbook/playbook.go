@@ -469,6 +469,49 @@ func (p *Playbook) Params(overrides map[string]any) (map[string]any, error) {
 	return out, nil
 }
 
+// Permissions returns the IAM permissions the playbook's steps (its
+// verification and on_failure steps included) need with params (the
+// playbook's parameters after configuration), split into those needed in
+// the target's (member) account and those needed in rectify's own account,
+// where a step's action works there for the step's parameters as far as
+// they are known before the run (literals, and templates over params
+// alone). Each list is sorted, without duplicates.
+func (p *Playbook) Permissions(params map[string]any) (member, home []string) {
+	act := Vars{Params: params}.activation()
+	for _, st := range append(append(append([]*Step(nil), p.Steps...), p.Verify...), p.OnFailure...) {
+		spec := st.spec
+		if spec == nil {
+			continue
+		}
+		known := make(map[string]any, len(st.with))
+		for name, v := range st.with {
+			if r, err := render(v, act); err == nil {
+				known[name] = r
+			}
+		}
+		if spec.InHome(known) {
+			home = append(home, spec.Permissions()...)
+		} else {
+			member = append(member, spec.Permissions()...)
+		}
+	}
+	return sortedSet(member), sortedSet(home)
+}
+
+func sortedSet(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	sort.Strings(s)
+	out := s[:1]
+	for _, v := range s[1:] {
+		if v != out[len(out)-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // Actions returns the names of the actions the playbook's steps,
 // verification and failure steps use, sorted and without duplicates.
 func (p *Playbook) Actions() []string {

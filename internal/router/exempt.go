@@ -1,11 +1,14 @@
 package router
 
 import (
+	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/rectify-dev/rectify/internal/event"
+	"github.com/rectify-dev/rectify/internal/playbook"
 )
 
 // DefaultExemptTag is the tag key whose presence on a resource exempts it
@@ -148,4 +151,46 @@ func glob(pattern, s string) bool {
 		p++
 	}
 	return p == len(pattern)
+}
+
+// TagLookupAction is the IAM action rectify calls to read a resource's
+// tags for tag exemptions when the event does not carry them.
+const TagLookupAction = "tag:GetResources"
+
+// LookupTags reports whether a run of pb on t must read the target's tags
+// before it acts: tag exemptions are on, the target has an ARN to look up,
+// and its event does not carry the resource's tags (Security Hub findings
+// do: their Resources[].Tags).
+func (x Exemptions) LookupTags(pb *playbook.Playbook, fromSecurityHub bool, t event.Target) bool {
+	return x.Tag != "" && t.ARN != "" && !fromSecurityHub && len(pb.Controls) == 0
+}
+
+// Permissions returns the IAM permissions a playbook needs with params,
+// in member accounts and in rectify's own account: its steps' (see
+// playbook.Playbook.Permissions) and, when tag exemptions are on and its
+// events may lack the tags, the tag lookup's.
+func (x Exemptions) Permissions(pb *playbook.Playbook, params map[string]any) (member, home []string) {
+	member, home = pb.Permissions(params)
+	if x.Tag != "" && len(pb.Controls) == 0 && !securityHubOnly(pb.Trigger) {
+		member = append(member, TagLookupAction)
+		sort.Strings(member)
+	}
+	return member, home
+}
+
+// securityHubOnly reports whether a trigger matches only Security Hub
+// events.
+func securityHubOnly(trigger []byte) bool {
+	var p struct {
+		Source []any `json:"source"`
+	}
+	if json.Unmarshal(trigger, &p) != nil || len(p.Source) == 0 {
+		return false
+	}
+	for _, s := range p.Source {
+		if s != "aws.securityhub" {
+			return false
+		}
+	}
+	return true
 }

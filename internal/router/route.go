@@ -62,6 +62,9 @@ type Candidate struct {
 	Exempt *Applied
 	// Key is the run's idempotency key.
 	Key string
+	// LookupTags says that the run must read the target's tags, for tag
+	// exemptions, before it acts (the event does not carry them).
+	LookupTags bool
 }
 
 // Acts reports whether a run in mode m may change anything once it
@@ -121,6 +124,7 @@ func (r *Router) Route(raw []byte) (*Decision, error) {
 		tvars[i] = playbook.TargetVars(t)
 	}
 	now := r.opts.Clock()
+	fromSH := ev.Source == "aws.securityhub"
 	for _, id := range ids {
 		b := r.books[id]
 		if b == nil {
@@ -132,6 +136,7 @@ func (r *Router) Route(raw []byte) (*Decision, error) {
 				Vars: playbook.Vars{Event: evMap, Target: tvars[i], Params: b.Params},
 				Key:  Key(id, t, ev.ID, Acts(mode))}
 			c.Skip, c.Exempt = r.guard(b, &c, now)
+			c.LookupTags = c.Skip == "" && r.opts.Exemptions.LookupTags(b.Playbook, fromSH, t)
 			d.Candidates = append(d.Candidates, c)
 		}
 	}
