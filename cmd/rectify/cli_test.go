@@ -359,7 +359,7 @@ steps:
 		t.Fatalf("show exit %d:\n%s", code, out)
 	}
 	contains(t, "show", out, "id: ta-exposed-access-keys", "mode: approve", "steps:", "action: iam.delete-access-key",
-		"iam permissions:\n  - cloudtrail:LookupEvents\n  - iam:DeleteAccessKey\n  - iam:ListAccessKeys\n  - iam:UpdateAccessKey\n")
+		"iam permissions in the target's (member) account:\n  - cloudtrail:LookupEvents\n  - iam:DeleteAccessKey\n  - iam:ListAccessKeys\n  - iam:UpdateAccessKey\n  - tag:GetResources\n")
 	if out, code := c.rectify("playbooks", "show", "nope"); code == 0 || !strings.Contains(out, "ta-exposed-access-keys") {
 		t.Errorf("show nope = %d:\n%s", code, out)
 	}

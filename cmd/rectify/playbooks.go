@@ -43,7 +43,7 @@ func newPlaybooksShowCmd() *cobra.Command {
 		Short: "Show a playbook in detail, with the IAM permissions its actions need",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rows, reg, err := playbookRows(cmd)
+			rows, _, err := playbookRows(cmd)
 			if err != nil {
 				return err
 			}
@@ -53,11 +53,16 @@ func newPlaybooksShowCmd() *cobra.Command {
 					ids = append(ids, r.Playbook.ID)
 					continue
 				}
-				perms, err := reg.Permissions(r.Playbook.Actions()...)
+				cfg, err := loadConfig(cmd)
 				if err != nil {
-					return fmt.Errorf("playbook %s: %w", r.Playbook.ID, err)
+					return err
 				}
-				report.Playbook(cmd.OutOrStdout(), r, perms)
+				params, err := r.Playbook.Params(cfg.Playbooks.Overrides[r.Playbook.ID].Params)
+				if err != nil {
+					return err
+				}
+				member, home := app.Exemptions(cfg).Permissions(r.Playbook, params)
+				report.Playbook(cmd.OutOrStdout(), r, member, home)
 				return nil
 			}
 			return fmt.Errorf("no playbook %q; there are: %s", args[0], strings.Join(ids, ", "))

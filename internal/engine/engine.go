@@ -234,9 +234,6 @@ func New(opts Options) (*Engine, error) {
 	if opts.Breaker.Window == 0 {
 		opts.Breaker.Window = DefaultBreaker.Window
 	}
-	if opts.Exemptions.Tag == "" && opts.Exemptions.List == nil {
-		opts.Exemptions.Tag = router.DefaultExemptTag
-	}
 	r, err := router.New(router.Options{Playbooks: opts.Playbooks, Settings: opts.Settings, DryRun: opts.DryRun,
 		Allowed: opts.Cloud.Allowed, OwnSession: opts.Cloud.IsOwnSession, Exemptions: opts.Exemptions, Clock: opts.Clock})
 	if err != nil {

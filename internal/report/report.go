@@ -211,8 +211,8 @@ func TriggerSources(trigger []byte) []string {
 
 // Playbook writes one playbook in detail: its settings, trigger, condition,
 // parameters, steps with their parameters, verification, notification and
-// the IAM permissions its actions need.
-func Playbook(w io.Writer, r PlaybookRow, permissions []string) {
+// the IAM permissions it needs in member accounts and in rectify's own.
+func Playbook(w io.Writer, r PlaybookRow, member, home []string) {
 	pb := r.Playbook
 	fmt.Fprintf(w, "id: %s\n", pb.ID)
 	fmt.Fprintf(w, "title: %s\n", pb.Title)
@@ -257,9 +257,15 @@ func Playbook(w io.Writer, r PlaybookRow, permissions []string) {
 	if len(pb.Tags) > 0 {
 		fmt.Fprintf(w, "tags: %s\n", strings.Join(pb.Tags, ", "))
 	}
-	fmt.Fprintln(w, "iam permissions:")
-	for _, p := range permissions {
+	fmt.Fprintln(w, "iam permissions in the target's (member) account:")
+	for _, p := range member {
 		fmt.Fprintf(w, "  - %s\n", p)
+	}
+	if len(home) > 0 {
+		fmt.Fprintln(w, "iam permissions in rectify's own account:")
+		for _, p := range home {
+			fmt.Fprintf(w, "  - %s\n", p)
+		}
 	}
 }
 
