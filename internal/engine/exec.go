@@ -55,9 +55,15 @@ func (e *Engine) Execute(ctx context.Context, runID string) (*store.Run, error) 
 		return run, nil
 	}
 	if err := x.prepare(lctx); err != nil {
+		// Without its playbook or event the run cannot even notify.
+		msg := "cannot execute: " + err.Error()
 		var w writes
-		x.failRun(&w, "cannot execute: "+err.Error())
-		return x.run, x.commit(lctx, &w)
+		x.audit(&w, store.AuditFailed, msg)
+		e.log.Error("run failed", "run", runID, "playbook", run.PlaybookID, "err", msg)
+		x.mu.Lock()
+		run.Status, run.Error, run.WakeAt = store.RunFailed, msg, time.Time{}
+		x.mu.Unlock()
+		return x.snapshot(), x.commit(lctx, &w)
 	}
 	err = x.execute(lctx)
 	if cause := context.Cause(lctx); err != nil && errors.Is(cause, errLeaseLost) {
@@ -152,7 +158,15 @@ func (x *execution) prepare(ctx context.Context) error {
 	if err := json.Unmarshal(run.Input, &x.in); err != nil {
 		return fmt.Errorf("run input: %w", err)
 	}
-	ev, err := event.Parse(x.in.Event)
+	body := []byte(x.in.Event)
+	if len(body) == 0 {
+		rec, err := e.opts.Store.GetEvent(ctx, run.EventKey)
+		if err != nil {
+			return fmt.Errorf("run's event %s: %w", run.EventID, err)
+		}
+		body = rec.Raw
+	}
+	ev, err := event.Parse(body)
 	if err != nil {
 		return fmt.Errorf("run's event: %w", err)
 	}

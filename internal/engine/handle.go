@@ -62,7 +62,9 @@ func (r *Result) Failed() bool {
 
 // runInput is what a run needs to execute or resume, stored with it.
 type runInput struct {
-	Event  json.RawMessage `json:"event"`
+	// Event is the event's body when the run's event record does not
+	// hold all of it (see Run.EventKey); usually empty.
+	Event  json.RawMessage `json:"event,omitempty"`
 	Target event.Target    `json:"target"`
 	Params map[string]any  `json:"params"`
 	// LookupTags: read the target's tags for tag exemptions before acting.
@@ -73,6 +75,11 @@ type runInput struct {
 // execution. The returned error is non-nil for rejected input (wrapping
 // ErrRejected) and for store failures; failed remediations are reported in
 // the Result, not as an error.
+//
+// What the event decides is written with two commits: the event's record
+// with the runs it starts (a run refers to the record for its event's
+// body), then what follows from which runs were new (their plans, the
+// duplicates' audit, reopened runs).
 func (e *Engine) Handle(ctx context.Context, raw []byte) (*Result, error) {
 	d, rerr := e.router.Route(raw)
 	res := &Result{Status: eventStatus(d.Verdict), Reason: d.Reason}
@@ -84,23 +91,37 @@ func (e *Engine) Handle(ctx context.Context, raw []byte) (*Result, error) {
 		e.recordEvent(&w, d, raw, res, nil)
 		if err := e.flush(ctx, &w); err != nil {
 			e.log.Error("event not recorded", "event", res.EventID, "err", err)
+			if rerr == nil {
+				return res, err
+			}
 		}
 		return res, rerr
 	}
 	ev := d.Event
-	var w writes
-	var toRun []*store.Run
+	now := e.now()
 	var playbooks []string
-	created := 0
+	for i := range d.Candidates {
+		playbooks = appendUnique(playbooks, d.Candidates[i].Book.Playbook.ID)
+	}
+
+	// First commit: the event and the runs it starts.
+	var first writes
+	rec := e.recordEvent(&first, d, raw, res, playbooks)
+	type created struct {
+		cand   *router.Candidate
+		rr     int // index in res.Runs
+		paused string
+	}
+	var runs []*store.Run
+	var made []created
 	breakers := map[string]string{} // playbook → why it is paused, "" when not
 	for i := range d.Candidates {
 		c := &d.Candidates[i]
 		id := c.Book.Playbook.ID
 		rr := RunResult{PlaybookID: id, Target: c.Target, Mode: c.Mode}
-		playbooks = appendUnique(playbooks, id)
 		if c.Skip != "" {
 			rr.Skipped = c.Skip
-			w.addAudit(store.AuditEntry{Kind: store.AuditSkipped, EventID: ev.ID, PlaybookID: id,
+			first.addAudit(store.AuditEntry{Kind: store.AuditSkipped, EventID: ev.ID, PlaybookID: id,
 				Message: describeTarget(c.Target) + ": " + c.Skip})
 			res.Runs = append(res.Runs, rr)
 			continue
@@ -111,39 +132,60 @@ func (e *Engine) Handle(ctx context.Context, raw []byte) (*Result, error) {
 			if !ok {
 				var err error
 				if why, err = e.breakerOpen(ctx, id); err != nil {
-					return res, e.failHandle(ctx, &w, d, raw, res, err)
+					return res, err
 				}
 				breakers[id] = why
 			}
 			paused = why
 		}
-		run, isNew, err := e.createRun(ctx, ev, c, paused)
+		run, err := e.newRun(ev, rec, c, paused, now)
 		if err != nil {
-			return res, e.failHandle(ctx, &w, d, raw, res, err)
+			return res, err
 		}
-		rr.RunID, rr.Status, rr.Duplicate = run.ID, run.Status, !isNew
+		runs = append(runs, run)
+		made = append(made, created{cand: c, rr: len(res.Runs), paused: paused})
+		res.Runs = append(res.Runs, rr)
+	}
+	b := store.Batch{Events: first.events, Create: runs, Audit: first.audit}
+	for i := range b.Audit {
+		b.Audit[i].Time = now
+	}
+	if err := e.opts.Store.Apply(ctx, &b); err != nil {
+		res.Reason = "not handled: " + err.Error()
+		return res, fmt.Errorf("engine: record event %s and its runs: %w", ev.ID, err)
+	}
+
+	// Second commit: what follows from which runs were new.
+	var w writes
+	var toRun []*store.Run
+	fresh := 0
+	for i, run := range runs {
+		m := made[i]
+		rr := &res.Runs[m.rr]
+		rr.RunID, rr.Status, rr.Duplicate = run.ID, run.Status, !b.Created[i]
 		switch {
-		case isNew:
-			created++
-			e.auditCreated(&w, run, c, paused)
+		case b.Created[i]:
+			fresh++
+			e.auditCreated(&w, run, m.cand, m.paused)
 			if run.Status == store.RunPending {
 				toRun = append(toRun, run)
-			} else if err := e.recordPlan(ctx, &w, run, c, paused); err != nil {
-				return res, e.failHandle(ctx, &w, d, raw, res, err)
+			} else if err := e.recordPlan(ctx, &w, run, m.cand, m.paused); err != nil {
+				return res, err
 			}
 		case e.reopen(&w, run):
 			rr.Reopened, rr.Status = true, run.Status
 			toRun = append(toRun, run)
 		default:
-			w.addAudit(store.AuditEntry{Kind: store.AuditDuplicate, EventID: ev.ID, RunID: run.ID, PlaybookID: id,
+			w.addAudit(store.AuditEntry{Kind: store.AuditDuplicate, EventID: ev.ID, RunID: run.ID, PlaybookID: run.PlaybookID,
 				Message: "run already exists for this playbook, target and event (" + string(run.Status) + "); nothing to do"})
 		}
-		res.Runs = append(res.Runs, rr)
 	}
-	if created == 0 && len(res.Runs) > 0 && allDuplicates(res.Runs) {
+	if fresh == 0 && len(res.Runs) > 0 && allDuplicates(res.Runs) {
 		res.Status, res.Reason = store.EventDuplicate, "every run this event starts already exists"
+		// The record replaces the one of the first commit.
+		rec.Status, rec.Reason = res.Status, res.Reason
+		w.events = append(w.events, rec)
 	}
-	e.recordEvent(&w, d, raw, res, playbooks)
 	if err := e.flush(ctx, &w); err != nil {
 		return res, err
 	}
@@ -160,17 +202,6 @@ func (e *Engine) Handle(ctx context.Context, raw []byte) (*Result, error) {
 		}
 	}
 	return res, nil
-}
-
-// failHandle records what it can of an event whose handling failed on a
-// store error, and returns the error.
-func (e *Engine) failHandle(ctx context.Context, w *writes, d *router.Decision, raw []byte, res *Result, err error) error {
-	res.Reason = "not handled: " + err.Error()
-	e.recordEvent(w, d, raw, res, nil)
-	if ferr := e.flush(ctx, w); ferr != nil {
-		e.log.Error("event not recorded", "event", res.EventID, "err", ferr)
-	}
-	return err
 }
 
 func eventStatus(v router.Verdict) store.EventStatus {
@@ -208,9 +239,11 @@ func appendUnique(s []string, v string) []string {
 	return append(s, v)
 }
 
-// recordEvent adds the event's record and audit entry to w.
-func (e *Engine) recordEvent(w *writes, d *router.Decision, raw []byte, res *Result, playbooks []string) {
-	rec := store.EventRecord{Received: e.now(), Status: res.Status, Reason: strings.TrimSpace(res.Reason), Playbooks: playbooks, Raw: raw}
+// recordEvent adds the event's record, under a key of its own, and its
+// audit entry to w, and returns the record.
+func (e *Engine) recordEvent(w *writes, d *router.Decision, raw []byte, res *Result, playbooks []string) store.EventRecord {
+	now := e.now()
+	rec := store.EventRecord{Key: store.NewID(now), Received: now, Status: res.Status, Reason: strings.TrimSpace(res.Reason), Playbooks: playbooks, Raw: raw}
 	if ev := d.Event; ev != nil {
 		rec.ID, rec.Source, rec.DetailType, rec.Account, rec.Region = ev.ID, ev.Source, ev.DetailType, ev.Account, ev.Region
 	} else {
@@ -234,18 +267,25 @@ func (e *Engine) recordEvent(w *writes, d *router.Decision, raw []byte, res *Res
 		level = e.log.Warn
 	}
 	level("event", "id", rec.ID, "source", rec.Source, "detail_type", rec.DetailType, "status", res.Status, "reason", rec.Reason)
+	return rec
 }
 
-// createRun creates the run of a candidate, or returns the existing one.
-// paused, when not empty, is why the circuit breaker holds the run for
-// approval.
-func (e *Engine) createRun(ctx context.Context, ev *event.Event, c *router.Candidate, paused string) (*store.Run, bool, error) {
-	input, err := json.Marshal(runInput{Event: ev.Raw, Target: c.Target, Params: c.Vars.Params, LookupTags: c.LookupTags})
+// newRun returns the run a candidate starts, to be created with the
+// event's record rec. paused, when not empty, is why the circuit breaker
+// holds the run for approval. The run reads its event's body from rec
+// when it executes; it carries the body itself only when rec could not
+// keep all of it.
+func (e *Engine) newRun(ev *event.Event, rec store.EventRecord, c *router.Candidate, paused string, now time.Time) (*store.Run, error) {
+	in := runInput{Target: c.Target, Params: c.Vars.Params, LookupTags: c.LookupTags}
+	if len(ev.Raw) > store.MaxRawEvent {
+		in.Event = ev.Raw
+	}
+	input, err := json.Marshal(in)
 	if err != nil {
-		return nil, false, fmt.Errorf("engine: encode run input: %w", err)
+		return nil, fmt.Errorf("engine: encode run input: %w", err)
 	}
 	run := &store.Run{
-		Key: c.Key, PlaybookID: c.Book.Playbook.ID, EventID: ev.ID,
+		ID: store.NewID(now), Key: c.Key, PlaybookID: c.Book.Playbook.ID, EventID: ev.ID, EventKey: rec.Key,
 		Target: storeTarget(c.Target), Mode: storeMode(c.Mode), Status: store.RunPending, Input: input,
 	}
 	switch {
@@ -254,11 +294,7 @@ func (e *Engine) createRun(ctx context.Context, ev *event.Event, c *router.Candi
 	case !router.Acts(c.Mode):
 		run.Status = store.RunPlanned
 	}
-	isNew, err := e.opts.Store.CreateRun(ctx, run)
-	if err != nil {
-		return nil, false, fmt.Errorf("engine: create run for %s: %w", c.Book.Playbook.ID, err)
-	}
-	return run, isNew, nil
+	return run, nil
 }
 
 func (e *Engine) auditCreated(w *writes, run *store.Run, c *router.Candidate, paused string) {

@@ -31,8 +31,8 @@ func (w *writes) addUpdate(r *store.Run) {
 	w.update = append(w.update, r)
 }
 
-// flush writes what w holds and empties it. Audit entries without a time
-// get now.
+// flush writes what w holds with one Apply and empties it. Audit entries
+// without a time get now.
 func (e *Engine) flush(ctx context.Context, w *writes) error {
 	now := e.now()
 	for i := range w.audit {
@@ -43,27 +43,13 @@ func (e *Engine) flush(ctx context.Context, w *writes) error {
 	for _, r := range w.update {
 		r.Updated = now
 	}
-	defer func() { *w = writes{} }()
-	st := e.opts.Store
-	for _, ev := range w.events {
-		if err := st.RecordEvent(ctx, ev); err != nil {
-			return fmt.Errorf("engine: record event %s: %w", ev.ID, err)
-		}
+	b := store.Batch{Events: w.events, Update: w.update, Steps: w.steps, Audit: w.audit}
+	*w = writes{}
+	if b.Empty() {
+		return nil
 	}
-	for _, r := range w.update {
-		if err := st.UpdateRun(ctx, r); err != nil {
-			return fmt.Errorf("engine: update run %s: %w", r.ID, err)
-		}
-	}
-	for _, s := range w.steps {
-		if err := st.PutStep(ctx, s); err != nil {
-			return fmt.Errorf("engine: record step %d of run %s: %w", s.Index, s.RunID, err)
-		}
-	}
-	for _, a := range w.audit {
-		if err := st.AppendAudit(ctx, a); err != nil {
-			return fmt.Errorf("engine: audit: %w", err)
-		}
+	if err := e.opts.Store.Apply(ctx, &b); err != nil {
+		return fmt.Errorf("engine: write: %w", err)
 	}
 	return nil
 }
