@@ -104,16 +104,24 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &env{t: t, sim: sim, store: st, path: path, rec: &recorder{}}
+	// The SDK retries with backoff of a millisecond, so that tests of
+	// throttling do not sleep.
+	return &env{t: t, sim: sim, store: st, path: path, rec: &recorder{}, cloud: cloud.Options{MaxBackoff: time.Millisecond}}
 }
 
 func (e *env) engine(pbYAML string, mod func(*engine.Options)) *engine.Engine {
 	e.t.Helper()
-	ctx := context.Background()
 	reg, err := action.Builtin()
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	return e.engineWith(reg, pbYAML, mod)
+}
+
+// engineWith is engine with the actions of reg.
+func (e *env) engineWith(reg *action.Registry, pbYAML string, mod func(*engine.Options)) *engine.Engine {
+	e.t.Helper()
+	ctx := context.Background()
 	pbs, err := playbook.Parse("test.yaml", []byte(pbYAML), playbook.Options{Registry: reg, ValidateTrigger: func(p []byte) error {
 		_, err := pattern.Compile(p)
 		return err
@@ -252,7 +260,7 @@ func TestExposedKeyInMemberAccountAssumesRole(t *testing.T) {
 		PolicyName: aws.String("rectify"), PolicyDocument: aws.String(policy.JSON())}); err != nil {
 		t.Fatal(err)
 	}
-	e.cloud = cloud.Options{RoleName: "rectify-remediation", ExternalID: "ext-123"}
+	e.cloud = cloud.Options{RoleName: "rectify-remediation", ExternalID: "ext-123", MaxBackoff: time.Millisecond}
 	eng := e.engine(keyPlaybook, nil)
 	ev, _ := e.exposedKey(member)
 	res, err := eng.Handle(ctx, ev)
