@@ -231,20 +231,45 @@ func TestRunExitCodes(t *testing.T) {
 		t.Errorf("run of a missing file = %d:\n%s", code, out)
 	}
 
-	// A failed remediation exits 1.
+	// A remediation refused for good exits 1.
 	ev, key := c.exposedKey("fails")
-	c.sim.SetFault("iam", "UpdateAccessKey", awssim.Fault{ErrorRate: 1})
+	c.sim.SetFault("iam", "UpdateAccessKey", awssim.Fault{ErrorRate: 1, ErrorCode: "AccessDenied", ErrorStatus: 403})
 	out, code := c.rectify("run", ev)
 	if code != 1 {
-		t.Errorf("run with IAM failing: exit %d, want 1:\n%s", code, out)
+		t.Errorf("run with IAM refusing: exit %d, want 1:\n%s", code, out)
 	}
-	contains(t, "failed run", out, "status: failed", "error:")
+	contains(t, "failed run", out, "status: failed", "error:", "AccessDenied")
 	c.sim.ClearFaults()
 	if s := c.keyStatus(key); s != string(iamtypes.StatusTypeActive) {
 		t.Errorf("key is %s after a failed run, want Active", s)
 	}
-	if out, _ := c.rectify("runs", "--status", "failed"); !strings.Contains(out, "failed") || strings.Contains(out, "no runs") {
+	out, _ = c.rectify("runs", "--status", "failed")
+	if !strings.Contains(out, "failed") || strings.Contains(out, "no runs") {
 		t.Errorf("runs --status failed does not list the failed run:\n%s", out)
+	}
+	// Once the cause is mended, runs retry remediates.
+	out, code = c.rectify("runs", "retry")
+	if code != 0 || !strings.Contains(out, "succeeded") {
+		t.Errorf("runs retry: exit %d:\n%s", code, out)
+	}
+	if s := c.keyStatus(key); s != "gone" {
+		t.Errorf("key is %q after runs retry, want deleted", s)
+	}
+
+	// A remediation failing in a way that may pass waits to try again.
+	ev, key = c.exposedKey("flaky")
+	c.sim.SetFault("iam", "UpdateAccessKey", awssim.Fault{ErrorRate: 1})
+	out, code = c.rectify("run", ev)
+	if code != 0 {
+		t.Errorf("run with IAM failing with 500s: exit %d, want 0:\n%s", code, out)
+	}
+	contains(t, "waiting run", out, "status: waiting", "will try again")
+	c.sim.ClearFaults()
+	if out, code = c.rectify("runs", "retry", "--status", "waiting"); code != 0 || !strings.Contains(out, "succeeded") {
+		t.Errorf("runs retry --status waiting: exit %d:\n%s", code, out)
+	}
+	if s := c.keyStatus(key); s != "gone" {
+		t.Errorf("key is %q after the retry, want deleted", s)
 	}
 
 	// --dry-run records a plan and changes nothing.
@@ -345,7 +370,7 @@ steps:
 		t.Fatalf("show exit %d:\n%s", code, out)
 	}
 	contains(t, "show", out, "id: ta-exposed-access-keys", "mode: approve", "steps:", "action: iam.delete-access-key",
-		"iam permissions:\n  - cloudtrail:LookupEvents\n  - iam:DeleteAccessKey\n  - iam:ListAccessKeys\n  - iam:UpdateAccessKey\n")
+		"iam permissions in the target's (member) account:\n  - cloudtrail:LookupEvents\n  - iam:DeleteAccessKey\n  - iam:ListAccessKeys\n  - iam:UpdateAccessKey\n  - tag:GetResources\n")
 	if out, code := c.rectify("playbooks", "show", "nope"); code == 0 || !strings.Contains(out, "ta-exposed-access-keys") {
 		t.Errorf("show nope = %d:\n%s", code, out)
 	}

@@ -43,7 +43,7 @@ loaded.`,
 			if jsonOutput(cmd) {
 				out := make([]report.PlaybookJSON, 0, len(rows))
 				for _, r := range rows {
-					out = append(out, report.NewPlaybookJSON(r, false, nil))
+					out = append(out, report.NewPlaybookJSON(r, false, nil, nil))
 				}
 				return report.JSON(cmd.OutOrStdout(), out)
 			}
@@ -71,7 +71,7 @@ configuration cannot be loaded.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completePlaybookIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rows, reg, err := playbookRows(cmd)
+			rows, _, err := playbookRows(cmd)
 			if err != nil {
 				return err
 			}
@@ -82,14 +82,19 @@ configuration cannot be loaded.`,
 					continue
 				}
 				warnPlaybooks(cmd, []report.PlaybookRow{r})
-				perms, err := reg.Permissions(r.Playbook.Actions()...)
+				cfg, err := loadConfig(cmd)
 				if err != nil {
-					return fmt.Errorf("playbook %s: %w", r.Playbook.ID, err)
+					return err
 				}
+				params, err := r.Playbook.Params(cfg.Playbooks.Overrides[r.Playbook.ID].Params)
+				if err != nil {
+					return err
+				}
+				member, home := app.Exemptions(cfg).Permissions(r.Playbook, params)
 				if jsonOutput(cmd) {
-					return report.JSON(cmd.OutOrStdout(), report.NewPlaybookJSON(r, true, perms))
+					return report.JSON(cmd.OutOrStdout(), report.NewPlaybookJSON(r, true, member, home))
 				}
-				report.Playbook(cmd.OutOrStdout(), r, perms)
+				report.Playbook(cmd.OutOrStdout(), r, member, home)
 				return nil
 			}
 			return fmt.Errorf("no playbook %q; there are: %s", args[0], strings.Join(ids, ", "))

@@ -86,7 +86,7 @@ The exit status is 0, or 2 when the store cannot be read.`,
 	_ = cmd.RegisterFlagCompletionFunc("status", fixedCompletions(runStatuses()...))
 	_ = cmd.RegisterFlagCompletionFunc("playbook", completePlaybookFlag)
 	_ = cmd.MarkPersistentFlagFilename("db", "db", "sqlite")
-	cmd.AddCommand(newRunsShowCmd(&db))
+	cmd.AddCommand(newRunsShowCmd(&db), newRunsRetryCmd())
 	return cmd
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/rectify-dev/rectify/internal/notify"
 	"github.com/rectify-dev/rectify/internal/pattern"
 	"github.com/rectify-dev/rectify/internal/playbook"
+	"github.com/rectify-dev/rectify/internal/router"
 	"github.com/rectify-dev/rectify/internal/store"
 	dynamostore "github.com/rectify-dev/rectify/internal/store/dynamodb"
 	"github.com/rectify-dev/rectify/internal/store/sqlite"
@@ -102,7 +103,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	}
 	eng, err := engine.New(engine.Options{
 		Store: st, Playbooks: a.Playbooks, Settings: settings, Cloud: a.Cloud, Notifier: a.Router,
-		DryRun: cfg.DryRun || opts.DryRun, Clock: opts.Clock, Logger: log,
+		SecurityChannel: notify.ChannelSecurityTeam,
+		DryRun:          cfg.DryRun || opts.DryRun, Clock: opts.Clock, Logger: log,
+		Exemptions: Exemptions(cfg),
+		Breaker:    engine.Breaker{Max: cfg.Breaker.Max, Window: cfg.Breaker.Window},
+		Retry:      engine.Retry{Base: cfg.Engine.Retry.Base, Max: cfg.Engine.Retry.Max, Attempts: cfg.Engine.Retry.Attempts},
+		Lease:      cfg.Engine.Lease,
 	})
 	if err != nil {
 		st.Close()
@@ -129,12 +135,27 @@ func (a *App) connect(ctx context.Context, cfg *config.Config, opts Options) (st
 		return nil, fmt.Errorf("AWS access: %w", err)
 	}
 	a.Cloud = prov
-	router, err := cfg.Router(a.AWS, a.Logger)
+	// Notifications go out with the same retry settings as every other
+	// AWS call (aws.max_attempts, aws.retry_mode).
+	router, err := cfg.Router(prov.BaseConfig(), a.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
 	a.Router = router
 	return OpenStore(ctx, cfg, &a.AWS)
+}
+
+// Exemptions returns the exemptions cfg configures.
+func Exemptions(cfg *config.Config) router.Exemptions {
+	x := router.Exemptions{Tag: router.DefaultExemptTag}
+	if cfg.Exemptions.Tag != nil {
+		x.Tag = *cfg.Exemptions.Tag
+	}
+	for _, r := range cfg.Exemptions.Rules {
+		x.List = append(x.List, router.Exemption{Reason: r.Reason, Expires: r.Expires, Playbooks: r.Playbooks,
+			Accounts: r.Accounts, Regions: r.Regions, Resources: r.Resources})
+	}
+	return x
 }
 
 // Close releases the App's store.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"net/http"
 	"reflect"
 	"time"
 )
@@ -25,8 +26,14 @@ type Fault struct {
 	// serves every caller. A global service's (IAM's) buckets are per
 	// account.
 	PerAccountRegion bool
-	// ErrorRate is the probability (0..1) of a 5xx error.
+	// ErrorRate is the probability (0..1) of an error: a 5xx
+	// InternalFailure, or the error ErrorCode names.
 	ErrorRate float64
+	// ErrorCode, if set, is the code of the injected error instead of
+	// InternalFailure (such as "AccessDenied"), answered with ErrorStatus
+	// (400 when zero).
+	ErrorCode   string
+	ErrorStatus int
 	// IgnoreWrites makes a mutating call (one the activity log does not
 	// record as read-only, and S3 object writes) answer exactly as if it
 	// had succeeded while changing nothing: the service's state and the
@@ -145,6 +152,13 @@ func (s *Server) applyFaults(ctx context.Context, c *call) faultOutcome {
 			out.err = def.throttleError()
 		case st.ErrorRate > 0 && s.rng.Float64() < st.ErrorRate:
 			out.err = def.serverError()
+			if st.ErrorCode != "" {
+				status := st.ErrorStatus
+				if status == 0 {
+					status = http.StatusBadRequest
+				}
+				out.err = errorf(status, st.ErrorCode, "injected fault: %s", st.ErrorCode)
+			}
 		case st.IgnoreWrites && writes:
 			out.ignoreWrites = true
 		default:

@@ -125,7 +125,7 @@ playbooks:
 	if err != nil || len(res.Runs) != 1 || res.Runs[0].Status != store.RunSucceeded {
 		t.Fatalf("second event = %+v, %v", res, err)
 	}
-	steps, _ := a.Store.Steps(ctx, res.Runs[0].RunID)
+	steps, _ := playbookSteps(a.Store.Steps(ctx, res.Runs[0].RunID))
 	if len(steps) != 1 || steps[0].Status != store.StepAlreadyDone {
 		t.Errorf("steps = %+v, want the archive already done", steps)
 	}

@@ -109,7 +109,7 @@ func TestGlueDevEndpointInsecureWaitsAcrossRestart(t *testing.T) {
 	if st := glueEndpointStatus(t, h, "test1"); st != "" {
 		t.Fatalf("test1 is %q after the run, want deleted", st)
 	}
-	steps, err := second.Store.Steps(ctx, runID)
+	steps, err := playbookSteps(second.Store.Steps(ctx, runID))
 	if err != nil || len(steps) != 2 || steps[0].Status != store.StepSucceeded || steps[1].Status != store.StepSucceeded {
 		t.Fatalf("steps = %+v, %v", steps, err)
 	}

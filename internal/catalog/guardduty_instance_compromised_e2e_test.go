@@ -121,7 +121,7 @@ func TestGuardDutyInstanceCompromised(t *testing.T) {
 	if s := readInstance(t, h, w); !slices.Equal(s.groups, []string{w.group}) || len(s.snapshots) != 0 || s.tags["rectify:quarantined"] != "" {
 		t.Fatalf("instance before approval = %+v", s)
 	}
-	plan, err := a.Store.Steps(ctx, runID)
+	plan, err := playbookSteps(a.Store.Steps(ctx, runID))
 	if err != nil || len(plan) != 3 {
 		t.Fatalf("plan = %+v, %v", plan, err)
 	}
@@ -168,7 +168,7 @@ func TestGuardDutyInstanceCompromised(t *testing.T) {
 	if snapTag != finding {
 		t.Errorf("snapshot tags = %+v, want rectify:finding=%s", after.snapshots[0].Tags, finding)
 	}
-	steps, _ := a.Store.Steps(ctx, runID)
+	steps, _ := playbookSteps(a.Store.Steps(ctx, runID))
 	if len(steps) != 3 || !strings.Contains(string(steps[0].Output), w.group) {
 		t.Errorf("isolate step = %+v, want the previous group %s in its output", steps, w.group)
 	}
@@ -195,7 +195,7 @@ func TestGuardDutyInstanceCompromised(t *testing.T) {
 	if run, err = a.Engine.Approve(ctx, res.Runs[0].RunID, "alice"); err != nil || run.Status != store.RunSucceeded {
 		t.Fatalf("approve repeated finding = %+v, %v", run, err)
 	}
-	steps, _ = a.Store.Steps(ctx, run.ID)
+	steps, _ = playbookSteps(a.Store.Steps(ctx, run.ID))
 	for _, s := range steps {
 		if s.Status != store.StepAlreadyDone {
 			t.Errorf("step %s of the repeated finding is %s, want already done", s.Name, s.Status)

@@ -18,6 +18,7 @@ import (
 	"github.com/rectify-dev/rectify/internal/awssim"
 	"github.com/rectify-dev/rectify/internal/catalog"
 	"github.com/rectify-dev/rectify/internal/config"
+	"github.com/rectify-dev/rectify/internal/store"
 	"github.com/rectify-dev/rectify/internal/permission"
 )
 
@@ -175,4 +176,16 @@ func fixture(t *testing.T, playbook, file string, replace ...string) []byte {
 		t.Fatal(err)
 	}
 	return []byte(strings.NewReplacer(replace...).Replace(string(raw)))
+}
+
+// playbookSteps returns the records of a run's playbook steps, leaving out
+// the record of its notification phase.
+func playbookSteps(steps []store.StepRecord, err error) ([]store.StepRecord, error) {
+	out := steps[:0:0]
+	for _, s := range steps {
+		if s.Action != "notify" {
+			out = append(out, s)
+		}
+	}
+	return out, err
 }

@@ -241,6 +241,11 @@ func (p *Provider) newRetryer() aws.Retryer {
 	return retry.NewStandard(standard)
 }
 
+// BaseConfig returns rectify's own configuration with the Provider's
+// retry settings (mode, attempts, backoff), for clients of rectify's own
+// account such as the notifiers.
+func (p *Provider) BaseConfig() aws.Config { return p.base.Copy() }
+
 // SessionPrefix returns the prefix of rectify's role session names.
 func (p *Provider) SessionPrefix() string { return p.opts.SessionPrefix }
 

@@ -75,6 +75,12 @@ type Config struct {
 	// SecurityHub configures what rectify supplies to Security Hub control
 	// playbooks.
 	SecurityHub SecurityHub `yaml:"securityhub"`
+	// Exemptions name the resources rectify leaves alone.
+	Exemptions Exemptions `yaml:"exemptions"`
+	// Breaker pauses a playbook that changes too much too fast.
+	Breaker Breaker `yaml:"breaker"`
+	// Engine tunes how runs execute: leases and retries.
+	Engine Engine `yaml:"engine"`
 
 	// File is the file the configuration was loaded from; empty when
 	// there was none.
@@ -202,6 +208,61 @@ type Serve struct {
 	// Secret is the shared secret read from SecretEnv; empty when the
 	// variable is unset.
 	Secret Secret `yaml:"-"`
+}
+
+// Exemptions name the resources rectify leaves alone.
+type Exemptions struct {
+	// Tag is the tag key that exempts the resource carrying it (its value
+	// is the reason); DefaultExemptTag when absent, off when "".
+	Tag *string `yaml:"tag"`
+	// Rules exempt resources by account, region, ARN or ID.
+	Rules []ExemptionRule `yaml:"rules"`
+}
+
+// ExemptionRule exempts the resources every set field matches.
+type ExemptionRule struct {
+	// Reason says why; required.
+	Reason string `yaml:"reason"`
+	// Expires ends the exemption (a date or an RFC 3339 time).
+	Expires time.Time `yaml:"expires"`
+	// Playbooks limits it to these playbook IDs or globs.
+	Playbooks []string `yaml:"playbooks"`
+	// Accounts, Regions and Resources (ARNs or IDs) are values or globs
+	// with '*' and '?'.
+	Accounts  []string `yaml:"accounts"`
+	Regions   []string `yaml:"regions"`
+	Resources []string `yaml:"resources"`
+}
+
+// DefaultExemptTag is the exemption tag key when none is configured.
+const DefaultExemptTag = "rectify:exempt"
+
+// Breaker pauses a playbook that starts more than Max runs that act within
+// Window: later runs wait for approval and the security team is told.
+type Breaker struct {
+	// Max is the limit; 25 when zero, off when negative.
+	Max int `yaml:"max"`
+	// Window is the period counted; 1h when zero.
+	Window time.Duration `yaml:"window"`
+}
+
+// Engine tunes how runs execute.
+type Engine struct {
+	// Lease is how long a run is held by one execution between renewals;
+	// a crashed process's runs resume about this long after it died. 30s
+	// when zero.
+	Lease time.Duration `yaml:"lease"`
+	// Retry bounds the retries of a step that failed in a way that may
+	// succeed later (throttling, 5xx, timeouts, expired credentials).
+	Retry Retry `yaml:"retry"`
+}
+
+// Retry is an exponential backoff: Base doubling up to Max, for Attempts
+// attempts in all.
+type Retry struct {
+	Base     time.Duration `yaml:"base"`
+	Max      time.Duration `yaml:"max"`
+	Attempts int           `yaml:"attempts"`
 }
 
 // Audit configures the audit trail.

@@ -44,7 +44,7 @@ notify:
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := r.Notify(ctx, []string{"security-team", "owners"}, notify.Message{Subject: "Port 22 closed", Account: "111122223333"})
+	res := r.Notify(ctx, []string{"security-team", "owners"}, notify.Message{Subject: "Port 22 closed", Account: "111122223333"}, nil)
 	if err := notify.Err(res); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rectify-dev/rectify/internal/cloud"
@@ -38,6 +39,30 @@ func (c *Config) validate() Errors {
 		}
 	default:
 		add("store.driver", "unknown driver %q (available: sqlite, dynamodb)", c.Store.Driver)
+	}
+
+	for i, r := range c.Exemptions.Rules {
+		f := "exemptions.rules[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(r.Reason) == "" {
+			add(f+".reason", "every exemption needs a reason")
+		}
+		if len(r.Accounts) == 0 && len(r.Regions) == 0 && len(r.Resources) == 0 {
+			add(f, "name accounts, regions or resources (to exempt a playbook everywhere, disable it)")
+		}
+		for j, a := range r.Accounts {
+			if !validAccountGlob(a) {
+				add(f+".accounts["+strconv.Itoa(j)+"]", "%q is neither a 12-digit account ID nor a glob of one", a)
+			}
+		}
+	}
+	if c.Breaker.Window < 0 {
+		add("breaker.window", "negative duration %s", c.Breaker.Window)
+	}
+	if c.Engine.Lease != 0 && c.Engine.Lease < time.Second {
+		add("engine.lease", "%s is shorter than a second", c.Engine.Lease)
+	}
+	if r := c.Engine.Retry; r.Base < 0 || r.Max < 0 || r.Attempts < 0 || (r.Base > 0 && r.Max > 0 && r.Max < r.Base) {
+		add("engine.retry", "want 0 < base <= max and attempts >= 1 (or leave them out for the defaults)")
 	}
 
 	for i, d := range c.Playbooks.Dirs {
@@ -218,4 +243,23 @@ func validEnvName(s string) bool {
 		}
 	}
 	return true
+}
+
+// validAccountGlob reports whether s is a 12-digit account ID, or a glob
+// of digits, '*' and '?'.
+func validAccountGlob(s string) bool {
+	if s == "" || len(s) > 12 {
+		return false
+	}
+	glob := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+		case r == '*' || r == '?':
+			glob = true
+		default:
+			return false
+		}
+	}
+	return glob || len(s) == 12
 }

@@ -1,37 +1,54 @@
 // Package engine turns events into remediation runs and carries the runs out.
 //
-// Handle takes one event's raw bytes through rectify's loop: parse, match
-// every enabled playbook's trigger at once, evaluate each playbook's
-// condition, derive the targets, apply the guards (mode, global dry run,
-// account and region lists, the loop guard that ignores rectify's own API
-// calls), create one run per playbook and target under an idempotency key
-// (so a redelivered event is a no-op), and execute the run's steps in order.
-// Every decision is recorded in the store's audit trail, and every event,
-// including the ones that match nothing or cannot be parsed, is recorded with
-// its status.
+// What to do with an event is decided by package router, without I/O; the
+// engine does what was decided. Handle records the event and the router's
+// decision, creates one run per playbook and target under the decision's
+// idempotency key (a redelivered event finds its runs: a finished one is a
+// duplicate, a failed one is reopened at the step that failed, a waiting one
+// is woken), applies the circuit breaker, and executes the runs that may act
+// now. Every decision is recorded in the store's audit trail, and every
+// event, including the ones that match nothing or cannot be parsed, is
+// recorded with its status.
 //
-// A run's progress is persisted after every step, so a run interrupted by a
-// crash resumes at the step it was in (actions are idempotent, so repeating
-// that step is harmless), and a step that must wait, such as for a Glue dev
-// endpoint to become ready, ends the execution with a wake-up time instead of
-// holding a goroutine: Resume picks up due runs.
+// # Execution
+//
+// Execute takes a lease on a run under a token of its own (so one process
+// never executes a run twice at once), renews it while a step runs, and
+// carries the run from the step it is at. Each step's action gets an AWS
+// configuration gated by package permission: only the operations the action
+// declared get through, and writes only when the run may act — never under
+// the global dry run, never for a run that only plans or awaits approval,
+// never during verification. A step that reports a change is verified by
+// re-reading (action.Spec.Verify); a change that did not hold fails the
+// step. A retryable failure (throttling, 5xx, timeouts, expired
+// credentials) makes the run wait with exponential backoff and jitter;
+// a permanent one fails it, and runs the playbook's on_failure steps. A step
+// marked critical: false may fail without failing the run. The
+// notification is a phase of its own: a failed send is retried with the run,
+// and the run is not marked notified until every destination got it.
+//
+// Progress is persisted after every step, so a run interrupted by a crash
+// is resumed by Resume once its lease expires, at the step it was in
+// (actions are idempotent); a step that must wait ends the execution with a
+// wake-up time instead of holding a goroutine.
 package engine
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"sort"
 	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/rectify-dev/rectify/internal/notify"
-	"github.com/rectify-dev/rectify/internal/pattern"
 	"github.com/rectify-dev/rectify/internal/playbook"
+	"github.com/rectify-dev/rectify/internal/router"
 	"github.com/rectify-dev/rectify/internal/store"
 )
 
@@ -60,20 +77,46 @@ type HomeCloud interface {
 }
 
 // Notifier delivers notifications to named channels. *notify.Router
-// implements it.
+// implements it. Destinations for which sent reports true are not sent to
+// again (they got the message on an earlier attempt).
 type Notifier interface {
-	Notify(ctx context.Context, channels []string, m notify.Message) []notify.Result
+	Notify(ctx context.Context, channels []string, m notify.Message, sent func(key string) bool) []notify.Result
 }
 
 // Setting overrides a playbook's configuration.
-type Setting struct {
-	// Enabled, if set, enables or disables the playbook.
-	Enabled *bool
-	// Mode, if non-zero, replaces the playbook's mode.
-	Mode playbook.Mode
-	// Params override the playbook's parameter defaults.
-	Params map[string]any
+type Setting = router.Setting
+
+// Retry bounds how a run retries a step that failed in a way that may
+// succeed later.
+type Retry struct {
+	// Base is the first wait; it doubles after each attempt. Zero means
+	// DefaultRetry.Base.
+	Base time.Duration
+	// Max caps one wait. Zero means DefaultRetry.Max.
+	Max time.Duration
+	// Attempts bounds the attempts of one step (and of the notification),
+	// the first included. Zero means DefaultRetry.Attempts.
+	Attempts int
 }
+
+// DefaultRetry waits 15s, 30s, 1m, 2m, 4m, 8m, then 15m between attempts
+// (each ±20 %), for 10 attempts: a step that keeps failing in a retryable
+// way fails after about an hour.
+var DefaultRetry = Retry{Base: 15 * time.Second, Max: 15 * time.Minute, Attempts: 10}
+
+// Breaker pauses a playbook that changes more than Max targets within
+// Window: its later runs wait for approval, and the security team is told.
+type Breaker struct {
+	// Max is the number of acting runs a playbook may start within Window;
+	// zero means DefaultBreaker.Max, a negative value turns the breaker
+	// off.
+	Max int
+	// Window is the period counted; zero means DefaultBreaker.Window.
+	Window time.Duration
+}
+
+// DefaultBreaker allows a playbook 25 acting runs an hour.
+var DefaultBreaker = Breaker{Max: 25, Window: time.Hour}
 
 // Options configure an Engine.
 type Options struct {
@@ -82,42 +125,57 @@ type Options struct {
 	Settings  map[string]Setting
 	Cloud     Cloud
 	Notifier  Notifier
-	// DryRun makes every playbook a dry run, whatever its mode.
+	// SecurityChannel is the notification channel of the security team,
+	// told when the circuit breaker pauses a playbook.
+	SecurityChannel string
+	// DryRun makes every playbook a dry run, whatever its mode, and stops
+	// every path that would change something: Execute, Resume, Approve and
+	// Retry change nothing while it is set.
 	DryRun bool
+	// Exemptions exempt resources from remediation.
+	Exemptions router.Exemptions
+	// Breaker is the per-playbook circuit breaker.
+	Breaker Breaker
+	// Retry bounds the retries of steps that fail in a way that may
+	// succeed later.
+	Retry Retry
 	// Owner names this process in run leases; empty means host and PID.
+	// Each execution adds a token of its own.
 	Owner string
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
 	// Logger receives the engine's log; nil means slog.Default.
 	Logger *slog.Logger
-	// Lease is how long a run is held by one executor; zero means 5m.
+	// Lease is how long a run is held by one execution without renewal;
+	// it is renewed every third of it while the execution lasts. Zero
+	// means 30s: a crashed process's runs resume within about that.
 	Lease time.Duration
 	// StepTimeout bounds one call of an action; zero means 2m.
 	StepTimeout time.Duration
 	// MaxWait bounds how long a step may keep answering Pending when it
 	// declares no timeout; zero means 1h.
 	MaxWait time.Duration
-	// Sleep waits between a step's retries; nil means a timer that ends
-	// with ctx.
+	// VerifyAttempts bounds the re-reads of a change that has not shown
+	// yet (eventual consistency); zero means 4. VerifyBackoff is the first
+	// wait between them, doubling; zero means 1s.
+	VerifyAttempts int
+	VerifyBackoff  time.Duration
+	// Sleep waits between a step's immediate retries and verification
+	// re-reads; nil means a timer that ends with ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Engine routes events to playbooks and executes runs. It is safe for
 // concurrent use.
 type Engine struct {
-	opts  Options
-	log   *slog.Logger
-	set   *pattern.Set
-	books map[string]*book
-	ids   []string
+	opts   Options
+	log    *slog.Logger
+	router *router.Router
 }
 
-// book is a loaded playbook with its configuration applied.
-type book struct {
-	pb     *playbook.Playbook
-	mode   playbook.Mode
-	params map[string]any
-}
+// ErrDryRun is returned by the operations that would change something
+// (Approve, Retry) while the global dry run is on.
+var ErrDryRun = errors.New("the global dry run is on: nothing is changed")
 
 // New returns an Engine for the enabled playbooks in opts.
 func New(opts Options) (*Engine, error) {
@@ -138,7 +196,10 @@ func New(opts Options) (*Engine, error) {
 		opts.Owner = host + ":" + strconv.Itoa(os.Getpid())
 	}
 	if opts.Lease == 0 {
-		opts.Lease = 5 * time.Minute
+		opts.Lease = 30 * time.Second
+	}
+	if opts.Lease < time.Second {
+		return nil, fmt.Errorf("engine: lease %s is shorter than a second", opts.Lease)
 	}
 	if opts.StepTimeout == 0 {
 		opts.StepTimeout = 2 * time.Minute
@@ -146,76 +207,60 @@ func New(opts Options) (*Engine, error) {
 	if opts.MaxWait == 0 {
 		opts.MaxWait = time.Hour
 	}
+	if opts.VerifyAttempts == 0 {
+		opts.VerifyAttempts = 4
+	}
+	if opts.VerifyBackoff == 0 {
+		opts.VerifyBackoff = time.Second
+	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleep
 	}
-	e := &Engine{opts: opts, log: opts.Logger, set: pattern.NewSet(), books: map[string]*book{}}
-	for id := range opts.Settings {
-		if !hasPlaybook(opts.Playbooks, id) {
-			return nil, fmt.Errorf("engine: configuration names playbook %q, which is not loaded", id)
-		}
+	if opts.Retry.Base == 0 {
+		opts.Retry.Base = DefaultRetry.Base
 	}
-	for _, pb := range opts.Playbooks {
-		s := opts.Settings[pb.ID]
-		enabled := pb.Enabled
-		if s.Enabled != nil {
-			enabled = *s.Enabled
-		}
-		if !enabled {
-			continue
-		}
-		params, err := pb.Params(s.Params)
-		if err != nil {
-			return nil, fmt.Errorf("engine: playbook %s: %w", pb.ID, err)
-		}
-		mode := pb.Mode
-		if s.Mode != 0 {
-			mode = s.Mode
-		}
-		if err := e.set.Add(pb.ID, pb.Trigger); err != nil {
-			return nil, fmt.Errorf("engine: playbook %s (%s): trigger: %w", pb.ID, pb.Pos, err)
-		}
-		e.books[pb.ID] = &book{pb: pb, mode: mode, params: params}
-		e.ids = append(e.ids, pb.ID)
+	if opts.Retry.Max == 0 {
+		opts.Retry.Max = DefaultRetry.Max
 	}
-	sort.Strings(e.ids)
-	return e, nil
+	if opts.Retry.Attempts == 0 {
+		opts.Retry.Attempts = DefaultRetry.Attempts
+	}
+	if opts.Retry.Base < 0 || opts.Retry.Max < opts.Retry.Base || opts.Retry.Attempts < 1 {
+		return nil, fmt.Errorf("engine: retry %+v: want 0 < base <= max and attempts >= 1", opts.Retry)
+	}
+	if opts.Breaker.Max == 0 {
+		opts.Breaker.Max = DefaultBreaker.Max
+	}
+	if opts.Breaker.Window == 0 {
+		opts.Breaker.Window = DefaultBreaker.Window
+	}
+	r, err := router.New(router.Options{Playbooks: opts.Playbooks, Settings: opts.Settings, DryRun: opts.DryRun,
+		Allowed: opts.Cloud.Allowed, OwnSession: opts.Cloud.IsOwnSession, Exemptions: opts.Exemptions, Clock: opts.Clock})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return &Engine{opts: opts, log: opts.Logger, router: r}, nil
 }
 
-func hasPlaybook(pbs []*playbook.Playbook, id string) bool {
-	for _, pb := range pbs {
-		if pb.ID == id {
-			return true
-		}
-	}
-	return false
-}
+// Router returns the engine's router, for decisions without execution.
+func (e *Engine) Router() *router.Router { return e.router }
 
 // Playbooks returns the IDs of the enabled playbooks, sorted.
-func (e *Engine) Playbooks() []string { return append([]string(nil), e.ids...) }
+func (e *Engine) Playbooks() []string { return e.router.Playbooks() }
 
 // Mode returns the effective mode of an enabled playbook.
-func (e *Engine) Mode(id string) (playbook.Mode, bool) {
-	b, ok := e.books[id]
-	if !ok {
-		return 0, false
-	}
-	if e.opts.DryRun {
-		return playbook.DryRun, true
-	}
-	return b.mode, true
-}
+func (e *Engine) Mode(id string) (playbook.Mode, bool) { return e.router.Mode(id) }
+
+// DryRun reports whether the global dry run is on.
+func (e *Engine) DryRun() bool { return e.opts.DryRun }
 
 func (e *Engine) now() time.Time { return e.opts.Clock().UTC() }
 
-// audit appends an audit entry, logging (not failing) if the store refuses.
-func (e *Engine) audit(ctx context.Context, a store.AuditEntry) {
-	if a.Time.IsZero() {
-		a.Time = e.now()
-	}
-	if err := e.opts.Store.AppendAudit(ctx, a); err != nil {
-		e.log.Error("audit entry not recorded", "kind", a.Kind, "run", a.RunID, "event", a.EventID, "err", err)
-	}
+// token returns a lease owner unique to one execution.
+func (e *Engine) token() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return e.opts.Owner + ":" + hex.EncodeToString(b[:])
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

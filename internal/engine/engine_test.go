@@ -104,16 +104,24 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &env{t: t, sim: sim, store: st, path: path, rec: &recorder{}}
+	// The SDK retries with backoff of a millisecond, so that tests of
+	// throttling do not sleep.
+	return &env{t: t, sim: sim, store: st, path: path, rec: &recorder{}, cloud: cloud.Options{MaxBackoff: time.Millisecond}}
 }
 
 func (e *env) engine(pbYAML string, mod func(*engine.Options)) *engine.Engine {
 	e.t.Helper()
-	ctx := context.Background()
 	reg, err := action.Builtin()
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	return e.engineWith(reg, pbYAML, mod)
+}
+
+// engineWith is engine with the actions of reg.
+func (e *env) engineWith(reg *action.Registry, pbYAML string, mod func(*engine.Options)) *engine.Engine {
+	e.t.Helper()
+	ctx := context.Background()
 	pbs, err := playbook.Parse("test.yaml", []byte(pbYAML), playbook.Options{Registry: reg, ValidateTrigger: func(p []byte) error {
 		_, err := pattern.Compile(p)
 		return err
@@ -200,8 +208,9 @@ func TestExposedKeyInOwnAccount(t *testing.T) {
 		t.Errorf("keys after remediation = %+v, want none", ks)
 	}
 	steps, err := e.store.Steps(ctx, res.Runs[0].RunID)
-	if err != nil || len(steps) != 2 || steps[0].Status != store.StepSucceeded || steps[1].Status != store.StepSucceeded {
-		t.Errorf("steps = %+v, %v; want deactivate and delete succeeded", steps, err)
+	if err != nil || len(steps) != 3 || steps[0].Status != store.StepSucceeded || steps[1].Status != store.StepSucceeded ||
+		steps[2].Name != "notify" || steps[2].Status != store.StepSucceeded {
+		t.Errorf("steps = %+v, %v; want deactivate, delete and notify succeeded", steps, err)
 	}
 	if e.rec.count() != 1 {
 		t.Errorf("notifications = %d, want 1", e.rec.count())
@@ -251,7 +260,7 @@ func TestExposedKeyInMemberAccountAssumesRole(t *testing.T) {
 		PolicyName: aws.String("rectify"), PolicyDocument: aws.String(policy.JSON())}); err != nil {
 		t.Fatal(err)
 	}
-	e.cloud = cloud.Options{RoleName: "rectify-remediation", ExternalID: "ext-123"}
+	e.cloud = cloud.Options{RoleName: "rectify-remediation", ExternalID: "ext-123", MaxBackoff: time.Millisecond}
 	eng := e.engine(keyPlaybook, nil)
 	ev, _ := e.exposedKey(member)
 	res, err := eng.Handle(ctx, ev)
@@ -453,11 +462,14 @@ func TestRunsThatChangeNothingAreNotNotified(t *testing.T) {
 		if always {
 			pb = strings.Replace(pb, "  to: [security-team]", "  to: [security-team]\n  always: true", 1)
 		}
-		eng := e.engine(pb, nil)
+		eng := e.engine(pb, func(o *engine.Options) {
+			o.Settings = map[string]engine.Setting{"test-exposed-key": {Params: map[string]any{"delete_key": false}}}
+		})
 		ev, key := e.exposedKey(awssim.DefaultAccount)
-		// The key is already gone: every step is already done.
-		if _, err := iam.NewFromConfig(e.sim.Config("")).DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{
-			UserName: aws.String("ci-deployer"), AccessKeyId: aws.String(key)}); err != nil {
+		// The key is already inactive and is not to be deleted: nothing
+		// needs changing.
+		if _, err := iam.NewFromConfig(e.sim.Config("")).UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{
+			UserName: aws.String("ci-deployer"), AccessKeyId: aws.String(key), Status: iamtypes.StatusTypeInactive}); err != nil {
 			t.Fatal(err)
 		}
 		res, err := eng.Handle(ctx, ev)

@@ -5,18 +5,19 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rectify-dev/rectify/internal/event"
 	"github.com/rectify-dev/rectify/internal/playbook"
+	"github.com/rectify-dev/rectify/internal/router"
 	"github.com/rectify-dev/rectify/internal/store"
 )
 
 // ErrRejected is wrapped by the error Handle returns for input that is not
 // a valid event. The input is recorded all the same.
-var ErrRejected = errors.New("event rejected")
+var ErrRejected = router.ErrRejected
 
 // Result is what Handle did with one event.
 type Result struct {
@@ -38,8 +39,12 @@ type RunResult struct {
 	// Duplicate is true when the run already existed: the event was
 	// delivered before.
 	Duplicate bool
+	// Reopened is true when the event's earlier delivery had left the run
+	// failed or waiting, and this delivery set it going again.
+	Reopened bool
 	// Skipped explains why no run was created, e.g. the playbook's
-	// condition did not hold or the account is not allowed.
+	// condition did not hold, the account is not allowed, or an exemption
+	// applies.
 	Skipped string
 	// Error is the failure of a run that failed.
 	Error string
@@ -55,151 +60,135 @@ func (r *Result) Failed() bool {
 	return false
 }
 
-// candidate is a run Handle or Plan would create.
-type candidate struct {
-	book   *book
-	target event.Target
-	mode   playbook.Mode
-	vars   playbook.Vars
-	skip   string
-}
-
-// route parses raw, matches it and works out the candidate runs. It writes
-// nothing.
-func (e *Engine) route(raw []byte) (*event.Event, []candidate, *Result, error) {
-	ev, err := event.Parse(raw)
-	if err != nil {
-		return nil, nil, &Result{Status: store.EventRejected, Reason: err.Error()}, fmt.Errorf("%w: %w", ErrRejected, err)
-	}
-	res := &Result{EventID: ev.ID}
-	if why := e.loopGuard(ev); why != "" {
-		res.Status, res.Reason = store.EventIgnored, why
-		return ev, nil, res, nil
-	}
-	ids, err := e.set.Match(raw)
-	if err != nil {
-		res.Status, res.Reason = store.EventRejected, "matching: "+err.Error()
-		return ev, nil, res, fmt.Errorf("%w: matching: %w", ErrRejected, err)
-	}
-	if len(ids) == 0 {
-		res.Status, res.Reason = store.EventUnmatched, "no enabled playbook's trigger matches"
-		return ev, nil, res, nil
-	}
-	evMap, err := ev.Map()
-	if err != nil {
-		res.Status, res.Reason = store.EventRejected, err.Error()
-		return ev, nil, res, fmt.Errorf("%w: %w", ErrRejected, err)
-	}
-	targets, err := ev.Targets()
-	if err != nil {
-		res.Status, res.Reason = store.EventRejected, "targets: "+err.Error()
-		return ev, nil, res, fmt.Errorf("%w: targets: %w", ErrRejected, err)
-	}
-	// The event's map and each target's variables are built once and
-	// shared, read only, by every playbook the event matched.
-	tvars := make([]map[string]any, len(targets))
-	for i, t := range targets {
-		tvars[i] = targetVars(t)
-	}
-	var cands []candidate
-	for _, id := range ids {
-		b := e.books[id]
-		if b == nil {
-			continue
-		}
-		mode, _ := e.Mode(id)
-		for i, t := range targets {
-			c := candidate{book: b, target: t, mode: mode,
-				vars: playbook.Vars{Event: evMap, Target: tvars[i], Params: b.params}}
-			if skip, err := b.pb.Check(c.vars); err != nil {
-				c.skip = "condition error: " + err.Error()
-			} else if skip != "" {
-				c.skip = skip
-			} else if err := e.opts.Cloud.Allowed(t.Account, t.Region); err != nil {
-				c.skip = err.Error()
-			} else if len(b.pb.Controls) > 0 {
-				// A control playbook's parameters may differ per finding.
-				params, err := b.pb.ParamsFor(b.params, e.opts.Settings[id].Params, t.Attributes["controlId"], t.ControlParams)
-				if err != nil {
-					c.skip = err.Error()
-				} else {
-					c.vars.Params = params
-				}
-			}
-			cands = append(cands, c)
-		}
-	}
-	res.Status = store.EventMatched
-	return ev, cands, res, nil
-}
-
-// loopGuard returns why an event must be ignored because rectify itself
-// caused it, or "".
-func (e *Engine) loopGuard(ev *event.Event) string {
-	if ev.Kind() != event.KindCloudTrail {
-		return ""
-	}
-	call, err := ev.CloudTrail()
-	if err != nil {
-		return ""
-	}
-	if arn := call.UserIdentity.ARN; arn != "" && e.opts.Cloud.IsOwnSession(arn) {
-		return "loop guard: the call was made by rectify's own session " + arn
-	}
-	return ""
+// runInput is what a run needs to execute or resume, stored with it.
+type runInput struct {
+	// Event is the event's body when the run's event record does not
+	// hold all of it (see Run.EventKey); usually empty.
+	Event  json.RawMessage `json:"event,omitempty"`
+	Target event.Target    `json:"target"`
+	Params map[string]any  `json:"params"`
+	// LookupTags: read the target's tags for tag exemptions before acting.
+	LookupTags bool `json:"lookup_tags,omitempty"`
 }
 
 // Handle takes one event through routing, guards, deduplication and
 // execution. The returned error is non-nil for rejected input (wrapping
 // ErrRejected) and for store failures; failed remediations are reported in
 // the Result, not as an error.
+//
+// What the event decides is written with two commits: the event's record
+// with the runs it starts (a run refers to the record for its event's
+// body), then what follows from which runs were new (their plans, the
+// duplicates' audit, reopened runs).
 func (e *Engine) Handle(ctx context.Context, raw []byte) (*Result, error) {
-	ev, cands, res, rerr := e.route(raw)
-	if rerr != nil || ev == nil {
-		e.recordEvent(ctx, ev, raw, res)
+	d, rerr := e.router.Route(raw)
+	res := &Result{Status: eventStatus(d.Verdict), Reason: d.Reason}
+	if d.Event != nil {
+		res.EventID = d.Event.ID
+	}
+	if d.Verdict != router.Matched {
+		var w writes
+		e.recordEvent(&w, d, raw, res, nil)
+		if err := e.flush(ctx, &w); err != nil {
+			e.log.Error("event not recorded", "event", res.EventID, "err", err)
+			if rerr == nil {
+				return res, err
+			}
+		}
 		return res, rerr
 	}
-	if res.Status != store.EventMatched {
-		e.recordEvent(ctx, ev, raw, res)
-		return res, nil
+	ev := d.Event
+	now := e.now()
+	var playbooks []string
+	for i := range d.Candidates {
+		playbooks = appendUnique(playbooks, d.Candidates[i].Book.Playbook.ID)
 	}
 
-	var toRun []*store.Run
-	var playbooks []string
-	created := 0
-	for _, c := range cands {
-		rr := RunResult{PlaybookID: c.book.pb.ID, Target: c.target, Mode: c.mode}
-		playbooks = appendUnique(playbooks, c.book.pb.ID)
-		if c.skip != "" {
-			rr.Skipped = c.skip
-			e.audit(ctx, store.AuditEntry{Kind: store.AuditSkipped, EventID: ev.ID, PlaybookID: rr.PlaybookID,
-				Message: describeTarget(c.target) + ": " + c.skip})
+	// First commit: the event and the runs it starts.
+	var first writes
+	rec := e.recordEvent(&first, d, raw, res, playbooks)
+	type created struct {
+		cand   *router.Candidate
+		rr     int // index in res.Runs
+		paused string
+	}
+	var runs []*store.Run
+	var made []created
+	breakers := map[string]string{} // playbook → why it is paused, "" when not
+	for i := range d.Candidates {
+		c := &d.Candidates[i]
+		id := c.Book.Playbook.ID
+		rr := RunResult{PlaybookID: id, Target: c.Target, Mode: c.Mode}
+		if c.Skip != "" {
+			rr.Skipped = c.Skip
+			first.addAudit(store.AuditEntry{Kind: store.AuditSkipped, EventID: ev.ID, PlaybookID: id,
+				Message: describeTarget(c.Target) + ": " + c.Skip})
 			res.Runs = append(res.Runs, rr)
 			continue
 		}
-		run, isNew, err := e.createRun(ctx, ev, c)
+		paused := ""
+		if c.Mode == playbook.Auto {
+			why, ok := breakers[id]
+			if !ok {
+				var err error
+				if why, err = e.breakerOpen(ctx, id); err != nil {
+					return res, err
+				}
+				breakers[id] = why
+			}
+			paused = why
+		}
+		run, err := e.newRun(ev, rec, c, paused, now)
 		if err != nil {
-			e.recordEvent(ctx, ev, raw, res)
 			return res, err
 		}
-		rr.RunID, rr.Status, rr.Duplicate = run.ID, run.Status, !isNew
-		if isNew {
-			created++
-			if run.Status == store.RunPending {
-				toRun = append(toRun, run)
-			}
-		} else {
-			e.audit(ctx, store.AuditEntry{Kind: store.AuditDuplicate, EventID: ev.ID, RunID: run.ID, PlaybookID: rr.PlaybookID,
-				Message: "run already exists for this playbook, target and event; nothing to do"})
-		}
+		runs = append(runs, run)
+		made = append(made, created{cand: c, rr: len(res.Runs), paused: paused})
 		res.Runs = append(res.Runs, rr)
 	}
-	if created == 0 && len(res.Runs) > 0 && allDuplicates(res.Runs) {
-		res.Status, res.Reason = store.EventDuplicate, "every run this event starts already exists"
+	b := store.Batch{Events: first.events, Create: runs, Audit: first.audit}
+	for i := range b.Audit {
+		b.Audit[i].Time = now
 	}
-	res.Reason = strings.TrimSpace(res.Reason)
-	e.recordEventPlaybooks(ctx, ev, raw, res, playbooks)
+	if err := e.opts.Store.Apply(ctx, &b); err != nil {
+		res.Reason = "not handled: " + err.Error()
+		return res, fmt.Errorf("engine: record event %s and its runs: %w", ev.ID, err)
+	}
 
+	// Second commit: what follows from which runs were new.
+	var w writes
+	var toRun []*store.Run
+	fresh := 0
+	for i, run := range runs {
+		m := made[i]
+		rr := &res.Runs[m.rr]
+		rr.RunID, rr.Status, rr.Duplicate = run.ID, run.Status, !b.Created[i]
+		switch {
+		case b.Created[i]:
+			fresh++
+			e.auditCreated(&w, run, m.cand, m.paused)
+			if run.Status == store.RunPending {
+				toRun = append(toRun, run)
+			} else if err := e.recordPlan(ctx, &w, run, m.cand, m.paused); err != nil {
+				return res, err
+			}
+		case e.reopen(&w, run):
+			rr.Reopened, rr.Status = true, run.Status
+			toRun = append(toRun, run)
+		default:
+			w.addAudit(store.AuditEntry{Kind: store.AuditDuplicate, EventID: ev.ID, RunID: run.ID, PlaybookID: run.PlaybookID,
+				Message: "run already exists for this playbook, target and event (" + string(run.Status) + "); nothing to do"})
+		}
+	}
+	if fresh == 0 && len(res.Runs) > 0 && allDuplicates(res.Runs) {
+		res.Status, res.Reason = store.EventDuplicate, "every run this event starts already exists"
+		// The record replaces the one of the first commit.
+		rec.Status, rec.Reason = res.Status, res.Reason
+		w.events = append(w.events, rec)
+	}
+	if err := e.flush(ctx, &w); err != nil {
+		return res, err
+	}
 	for _, run := range toRun {
 		final, err := e.Execute(ctx, run.ID)
 		if err != nil {
@@ -215,13 +204,25 @@ func (e *Engine) Handle(ctx context.Context, raw []byte) (*Result, error) {
 	return res, nil
 }
 
+func eventStatus(v router.Verdict) store.EventStatus {
+	switch v {
+	case router.Matched:
+		return store.EventMatched
+	case router.Unmatched:
+		return store.EventUnmatched
+	case router.Ignored:
+		return store.EventIgnored
+	}
+	return store.EventRejected
+}
+
 func allDuplicates(rs []RunResult) bool {
 	n := 0
 	for _, r := range rs {
 		if r.Skipped != "" {
 			continue
 		}
-		if !r.Duplicate {
+		if !r.Duplicate || r.Reopened {
 			return false
 		}
 		n++
@@ -238,187 +239,186 @@ func appendUnique(s []string, v string) []string {
 	return append(s, v)
 }
 
-func (e *Engine) recordEvent(ctx context.Context, ev *event.Event, raw []byte, res *Result) {
-	e.recordEventPlaybooks(ctx, ev, raw, res, nil)
-}
-
-// recordEventPlaybooks records the event and its audit entry.
-func (e *Engine) recordEventPlaybooks(ctx context.Context, ev *event.Event, raw []byte, res *Result, playbooks []string) {
-	rec := store.EventRecord{Received: e.now(), Status: res.Status, Reason: res.Reason, Playbooks: playbooks, Raw: raw}
-	if ev != nil {
+// recordEvent adds the event's record, under a key of its own, and its
+// audit entry to w, and returns the record.
+func (e *Engine) recordEvent(w *writes, d *router.Decision, raw []byte, res *Result, playbooks []string) store.EventRecord {
+	now := e.now()
+	rec := store.EventRecord{Key: store.NewID(now), Received: now, Status: res.Status, Reason: strings.TrimSpace(res.Reason), Playbooks: playbooks, Raw: raw}
+	if ev := d.Event; ev != nil {
 		rec.ID, rec.Source, rec.DetailType, rec.Account, rec.Region = ev.ID, ev.Source, ev.DetailType, ev.Account, ev.Region
 	} else {
 		sum := sha256.Sum256(raw)
 		rec.ID = "rejected-" + hex.EncodeToString(sum[:8])
 		res.EventID = rec.ID
 	}
-	if err := e.opts.Store.RecordEvent(ctx, rec); err != nil {
-		e.log.Error("event not recorded", "event", rec.ID, "err", err)
-	}
+	w.events = append(w.events, rec)
 	kind := map[store.EventStatus]store.AuditKind{
 		store.EventMatched: store.AuditMatched, store.EventUnmatched: store.AuditUnmatched,
 		store.EventRejected: store.AuditRejected, store.EventDuplicate: store.AuditDuplicate,
 		store.EventIgnored: store.AuditSkipped,
 	}[res.Status]
-	msg := res.Reason
+	msg := rec.Reason
 	if res.Status == store.EventMatched {
 		msg = "matched playbooks: " + strings.Join(playbooks, ", ")
 	}
-	e.audit(ctx, store.AuditEntry{Kind: kind, EventID: rec.ID, Message: msg})
+	w.addAudit(store.AuditEntry{Kind: kind, EventID: rec.ID, Message: msg})
 	level := e.log.Info
 	if res.Status == store.EventRejected {
 		level = e.log.Warn
 	}
-	level("event", "id", rec.ID, "source", rec.Source, "detail_type", rec.DetailType, "status", res.Status, "reason", res.Reason)
+	level("event", "id", rec.ID, "source", rec.Source, "detail_type", rec.DetailType, "status", res.Status, "reason", rec.Reason)
+	return rec
 }
 
-// runInput is what a run needs to execute or resume, stored with it.
-type runInput struct {
-	Event  json.RawMessage `json:"event"`
-	Target event.Target    `json:"target"`
-	Params map[string]any  `json:"params"`
-}
-
-// runKey is the idempotency key of a run: playbook, target and trigger
-// event.
-func runKey(playbookID string, t event.Target, eventID string) string {
-	sum := sha256.Sum256([]byte(playbookID + "\x00" + t.Key() + "\x00" + eventID))
-	return playbookID + ":" + hex.EncodeToString(sum[:16])
-}
-
-// createRun creates the run of a candidate, or returns the existing one.
-func (e *Engine) createRun(ctx context.Context, ev *event.Event, c candidate) (*store.Run, bool, error) {
-	input, err := json.Marshal(runInput{Event: ev.Raw, Target: c.target, Params: c.vars.Params})
+// newRun returns the run a candidate starts, to be created with the
+// event's record rec. paused, when not empty, is why the circuit breaker
+// holds the run for approval. The run reads its event's body from rec
+// when it executes; it carries the body itself only when rec could not
+// keep all of it.
+func (e *Engine) newRun(ev *event.Event, rec store.EventRecord, c *router.Candidate, paused string, now time.Time) (*store.Run, error) {
+	in := runInput{Target: c.Target, Params: c.Vars.Params, LookupTags: c.LookupTags}
+	if len(ev.Raw) > store.MaxRawEvent {
+		in.Event = ev.Raw
+	}
+	input, err := json.Marshal(in)
 	if err != nil {
-		return nil, false, fmt.Errorf("engine: encode run input: %w", err)
+		return nil, fmt.Errorf("engine: encode run input: %w", err)
 	}
 	run := &store.Run{
-		Key: runKey(c.book.pb.ID, c.target, ev.ID), PlaybookID: c.book.pb.ID, EventID: ev.ID,
-		Target: storeTarget(c.target), Mode: storeMode(c.mode), Status: store.RunPending, Input: input,
+		ID: store.NewID(now), Key: c.Key, PlaybookID: c.Book.Playbook.ID, EventID: ev.ID, EventKey: rec.Key,
+		Target: storeTarget(c.Target), Mode: storeMode(c.Mode), Status: store.RunPending, Input: input,
 	}
-	switch c.mode {
-	case playbook.Approve:
+	switch {
+	case c.Mode == playbook.Approve || paused != "":
 		run.Status = store.RunAwaitingApproval
-	case playbook.Notify, playbook.DryRun:
+	case !router.Acts(c.Mode):
 		run.Status = store.RunPlanned
 	}
-	isNew, err := e.opts.Store.CreateRun(ctx, run)
-	if err != nil {
-		return nil, false, fmt.Errorf("engine: create run for %s: %w", c.book.pb.ID, err)
-	}
-	if !isNew {
-		return run, false, nil
-	}
-	e.audit(ctx, store.AuditEntry{Kind: store.AuditMatched, EventID: ev.ID, RunID: run.ID, PlaybookID: run.PlaybookID,
-		Message: fmt.Sprintf("run created for %s (mode %s)", describeTarget(c.target), c.mode)})
-	if run.Status != store.RunPending {
-		if err := e.recordPlan(ctx, run, c); err != nil {
-			return nil, false, err
-		}
-	}
-	return run, true, nil
+	return run, nil
 }
 
-// recordPlan records the planned steps of a run that will not execute now
-// (dry-run, notify, approve) and sends the notification those modes call
-// for.
-func (e *Engine) recordPlan(ctx context.Context, run *store.Run, c candidate) error {
-	steps := e.plan(c)
+func (e *Engine) auditCreated(w *writes, run *store.Run, c *router.Candidate, paused string) {
+	msg := fmt.Sprintf("run created for %s (mode %s)", describeTarget(c.Target), c.Mode)
+	if paused != "" {
+		msg += "; held for approval: " + paused
+	}
+	w.addAudit(store.AuditEntry{Kind: store.AuditMatched, EventID: run.EventID, RunID: run.ID, PlaybookID: run.PlaybookID, Message: msg})
+}
+
+// reopen sets going again a run that an earlier delivery of its event left
+// failed, or waiting to retry: a redelivered event is a request to try
+// again. It reports whether it did.
+func (e *Engine) reopen(w *writes, run *store.Run) bool {
+	if e.opts.DryRun || (run.Status != store.RunFailed && run.Status != store.RunWaiting) {
+		return false
+	}
+	was := run.Status
+	run.Status, run.Error, run.WakeAt, run.Attempts = store.RunPending, "", time.Time{}, 0
+	run.Notified = false
+	if was == store.RunWaiting {
+		run.Status = store.RunWaiting
+		run.WakeAt = e.now()
+	}
+	w.addUpdate(run)
+	w.addAudit(store.AuditEntry{Kind: store.AuditStarted, EventID: run.EventID, RunID: run.ID, PlaybookID: run.PlaybookID,
+		Message: fmt.Sprintf("the event was delivered again: the %s run resumes at step %d", was, run.NextStep+1)})
+	return true
+}
+
+// recordPlan records the planned steps of a run that does not execute now
+// (dry-run, notify, approve, or held by the circuit breaker) and sends the
+// notification those call for.
+func (e *Engine) recordPlan(ctx context.Context, w *writes, run *store.Run, c *router.Candidate, paused string) error {
+	steps := router.Plan(c, e.now())
 	for i, ps := range steps {
+		if ps.OnFailure {
+			continue
+		}
 		status := store.StepPlanned
-		if ps.Skipped != "" {
+		if ps.Plan == router.SkippedStep {
 			status = store.StepSkipped
 		}
 		msg := ps.Description
-		if ps.Skipped != "" {
-			msg = ps.Skipped
+		if ps.Note != "" {
+			msg += " (" + ps.Note + ")"
 		}
-		if err := e.opts.Store.PutStep(ctx, store.StepRecord{RunID: run.ID, Index: i, Name: ps.ID, Action: ps.Action, Status: status, Message: msg}); err != nil {
-			return fmt.Errorf("engine: record plan of run %s: %w", run.ID, err)
+		w.addStep(store.StepRecord{RunID: run.ID, Index: i, Name: ps.ID, Action: ps.Action, Status: status, Message: msg})
+	}
+	outcome := OutcomePlanned
+	note := "planned only (mode " + c.Mode.String() + ")"
+	switch {
+	case paused != "":
+		outcome, note = OutcomePaused, "paused: "+paused+"; approve with: rectify approve "+run.ID
+	case c.Mode == playbook.Approve:
+		outcome, note = OutcomeAwaitingApproval, "awaiting approval: rectify approve "+run.ID
+	}
+	w.addAudit(store.AuditEntry{Kind: store.AuditPlanned, EventID: run.EventID, RunID: run.ID, PlaybookID: run.PlaybookID, Message: note})
+	if c.Mode == playbook.Notify || c.Mode == playbook.Approve || paused != "" {
+		descs := make([]stepLine, len(steps))
+		for i, ps := range steps {
+			descs[i] = stepLine{ID: ps.ID, Action: ps.Action, Text: ps.Description}
 		}
-	}
-	kind, note := store.AuditPlanned, "planned only (mode "+c.mode.String()+")"
-	if c.mode == playbook.Approve {
-		note = "awaiting approval: rectify approve " + run.ID
-	}
-	e.audit(ctx, store.AuditEntry{Kind: kind, EventID: run.EventID, RunID: run.ID, PlaybookID: run.PlaybookID, Message: note})
-	if c.mode == playbook.Notify || c.mode == playbook.Approve {
-		e.notifyRun(ctx, run, c.book, c.vars, steps, note)
+		res := e.notifyRun(ctx, run, c.Book, c.Vars, descs, outcome, note, nil)
+		w.addAudit(res.audit)
 	}
 	return nil
 }
 
-// PlannedRun is what Plan says a playbook would do for one target.
-type PlannedRun struct {
-	PlaybookID string
-	Title      string
-	Target     event.Target
-	Mode       playbook.Mode
-	Skipped    string
-	Steps      []PlannedStep
-}
-
-// PlannedStep is one step of a plan.
-type PlannedStep struct {
-	ID          string
-	Action      string
-	Description string
-	Params      map[string]any
-	// Skipped explains a step whose condition is false or whose
-	// parameters depend on earlier steps' outputs.
-	Skipped string
-	// Permissions are the IAM permissions the step needs.
-	Permissions []string
-}
+// PlannedRun and PlannedStep are the router's plans.
+type (
+	PlannedRun  = router.PlannedRun
+	PlannedStep = router.PlannedStep
+)
 
 // Plan reports what Handle would do with raw, changing nothing: no AWS call,
 // no store write.
-func (e *Engine) Plan(ctx context.Context, raw []byte) (*Result, []PlannedRun, error) {
-	_, cands, res, err := e.route(raw)
+func (e *Engine) Plan(_ context.Context, raw []byte) (*Result, []PlannedRun, error) {
+	d, err := e.router.Route(raw)
+	res := &Result{Status: eventStatus(d.Verdict), Reason: d.Reason}
+	if d.Event != nil {
+		res.EventID = d.Event.ID
+	}
 	if err != nil {
 		return res, nil, err
 	}
-	var out []PlannedRun
-	for _, c := range cands {
-		pr := PlannedRun{PlaybookID: c.book.pb.ID, Title: c.book.pb.Title, Target: c.target, Mode: c.mode, Skipped: c.skip}
-		if c.skip == "" {
-			pr.Steps = e.plan(c)
-		}
-		out = append(out, pr)
-	}
-	return res, out, nil
+	return res, e.router.Plans(d, e.now()), nil
 }
 
-// plan describes a candidate's steps without running them.
-func (e *Engine) plan(c candidate) []PlannedStep {
-	var out []PlannedStep
-	for _, st := range allSteps(c.book.pb) {
-		ps := PlannedStep{ID: st.ID, Action: st.Action}
-		spec := st.Spec()
-		if spec != nil {
-			ps.Permissions = spec.Permissions()
-		}
-		if ok, err := st.ShouldRun(c.vars); err != nil {
-			ps.Skipped = "condition cannot be decided before earlier steps run: " + err.Error()
-		} else if !ok {
-			ps.Skipped = "step condition (if) is false"
-		}
-		params, err := st.Render(c.vars)
-		switch {
-		case err != nil && ps.Skipped == "":
-			ps.Description = st.Action + " (parameters depend on earlier steps: " + err.Error() + ")"
-		case spec != nil && err == nil:
-			ps.Params = params
-			ps.Description = spec.Explain(actionInput(c.target, params, "", e.now(), true, nil))
-		default:
-			ps.Params = params
-			ps.Description = st.Action
-		}
-		out = append(out, ps)
+// breakerOpen returns why the circuit breaker holds the runs of a playbook
+// for approval, or "" when it does not: more than Breaker.Max acting runs
+// in the last Breaker.Window. When it opens, the security team is told,
+// once per window.
+func (e *Engine) breakerOpen(ctx context.Context, playbookID string) (string, error) {
+	b := e.opts.Breaker
+	if b.Max < 0 {
+		return "", nil
 	}
-	return out
+	now := e.now()
+	since := now.Add(-b.Window)
+	runs, err := e.opts.Store.ListRuns(ctx, store.RunFilter{PlaybookID: playbookID, After: since, Limit: b.Max + 50})
+	if err != nil {
+		return "", fmt.Errorf("engine: circuit breaker of %s: %w", playbookID, err)
+	}
+	n := 0
+	for _, r := range runs {
+		if r.Mode == store.ModeAuto && r.Status != store.RunAwaitingApproval && r.Status != store.RunPlanned && r.Status != store.RunSkipped {
+			n++
+		}
+	}
+	if n < b.Max {
+		return "", nil
+	}
+	why := fmt.Sprintf("circuit breaker: playbook %s started %d runs that act in the last %s (limit %d)", playbookID, n, b.Window, b.Max)
+	told, err := e.opts.Store.Audit(ctx, store.AuditFilter{PlaybookID: playbookID, Kinds: []store.AuditKind{AuditPaused}, Since: since, Limit: 1})
+	if err != nil {
+		return "", fmt.Errorf("engine: circuit breaker of %s: %w", playbookID, err)
+	}
+	if len(told) == 0 {
+		e.notifyPaused(ctx, playbookID, why)
+	}
+	return why, nil
 }
 
-func allSteps(pb *playbook.Playbook) []*playbook.Step {
-	return append(append([]*playbook.Step(nil), pb.Steps...), pb.Verify...)
-}
+// AuditPaused is the audit kind of a playbook paused by the circuit
+// breaker.
+const AuditPaused store.AuditKind = "paused"

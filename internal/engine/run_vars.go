@@ -11,9 +11,9 @@ import (
 // "step: outcome: message" for each finished step, in order; the messages
 // of the steps that changed something; and failure.
 //
-// The step records say "succeeded" both for a change and for a resource
-// not found (and for read-only actions), so a succeeded step counts as a
-// change when its action writes.
+// A step that succeeded counts as a change when its action writes: the
+// engine records a change as succeeded, and a step with nothing to change
+// as already done.
 func runVars(steps []*playbook.Step, recs []store.StepRecord, failure string) playbook.Run {
 	run := playbook.Run{Error: failure}
 	var summary strings.Builder
@@ -29,7 +29,7 @@ func runVars(steps []*playbook.Step, recs []store.StepRecord, failure string) pl
 			continue
 		}
 		switch rec.Status {
-		case store.StepSucceeded, store.StepAlreadyDone, store.StepSkipped, store.StepFailed:
+		case store.StepSucceeded, store.StepAlreadyDone, store.StepSkipped, store.StepFailed, store.StepNotFound:
 		default:
 			continue
 		}

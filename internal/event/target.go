@@ -35,6 +35,9 @@ type Target struct {
 	// (Compliance.SecurityControlParameters), by name; nil for other
 	// targets.
 	ControlParams map[string][]string `json:",omitempty"`
+	// Tags are the resource's tags as the event reports them (a Security
+	// Hub finding's Resources[].Tags); nil when the event carries none.
+	Tags map[string]string `json:",omitempty"`
 }
 
 // Resource types, as CloudFormation names them, that rectify derives.
@@ -537,6 +540,9 @@ func (tb targetBuilder) securityHub() ([]Target, error) {
 		t.FindingID, t.ProductARN = f.ID, f.ProductARN
 		t.Attributes = findingAttributes(f, t.Attributes)
 		t.ControlParams = f.ControlParams()
+		if len(f.Resources) > 0 && len(f.Resources[0].Tags) > 0 {
+			t.Tags = f.Resources[0].Tags
+		}
 		ts = append(ts, t)
 	}
 	return ts, nil

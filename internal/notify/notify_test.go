@@ -183,7 +183,7 @@ func TestRouter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := Message{Subject: tt.name, Account: tt.account}
-			got := r.Notify(context.Background(), tt.channels, m)
+			got := r.Notify(context.Background(), tt.channels, m, nil)
 			if len(got) != len(tt.want) {
 				t.Fatalf("got %d results %+v, want %d", len(got), got, len(tt.want))
 			}
@@ -205,7 +205,7 @@ func TestRouter(t *testing.T) {
 	if n := strings.Count(logs.String(), `"msg":"notification"`); n != 2 {
 		t.Errorf("fallback logged %d notifications, want 2:\n%s", n, logs.String())
 	}
-	if err := Err(r.Notify(context.Background(), []string{"pager"}, Message{})); err == nil || !strings.Contains(err.Error(), "channel pager: endpoint down") {
+	if err := Err(r.Notify(context.Background(), []string{"pager"}, Message{}, nil)); err == nil || !strings.Contains(err.Error(), "channel pager: endpoint down") {
 		t.Errorf("Err = %v, want it to name the channel and cause", err)
 	}
 }

@@ -122,15 +122,19 @@ func (r *Router) Resolve(channel string, m Message) []string {
 // delivery, in order. A destination reached through several requested
 // channels receives m once. A channel without a destination goes to the
 // fallback notifier. Notify tries every channel even when one fails; see
-// Err.
-func (r *Router) Notify(ctx context.Context, channels []string, m Message) []Result {
+// Err. Destinations for which sent reports true (by Result.Key, from an
+// earlier attempt of the same message) are left out; sent may be nil.
+func (r *Router) Notify(ctx context.Context, channels []string, m Message, sent func(key string) bool) []Result {
 	var results []Result
 	done := make(map[string]bool)
+	if sent == nil {
+		sent = func(string) bool { return false }
+	}
 	for _, ch := range channels {
 		dests := r.Resolve(ch, m)
 		if len(dests) == 0 {
-			key := "\x00" + ch
-			if done[key] {
+			key := "log:" + ch
+			if done[key] || sent(key) {
 				continue
 			}
 			done[key] = true
@@ -144,7 +148,7 @@ func (r *Router) Notify(ctx context.Context, channels []string, m Message) []Res
 			continue
 		}
 		for _, d := range dests {
-			if done[d] {
+			if done[d] || sent(d) {
 				continue
 			}
 			done[d] = true
@@ -158,6 +162,16 @@ func (r *Router) Notify(ctx context.Context, channels []string, m Message) []Res
 		}
 	}
 	return results
+}
+
+// Key identifies the result's destination for a later attempt's sent
+// function: the configured channel it went to, or "log:CHANNEL" for a
+// channel without a destination.
+func (r Result) Key() string {
+	if r.Destination == "" {
+		return "log:" + r.Channel
+	}
+	return r.Destination
 }
 
 // Err returns the delivery failures in results joined into one error, or

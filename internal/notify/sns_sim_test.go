@@ -169,7 +169,7 @@ func TestRouterWithSNS(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, acct := range []string{"111122223333", "999999999999"} {
-		res := r.Notify(ctx, []string{"security-team", "owners:{account}"}, notify.Message{Subject: "Rule revoked", Account: acct})
+		res := r.Notify(ctx, []string{"security-team", "owners:{account}"}, notify.Message{Subject: "Rule revoked", Account: acct}, nil)
 		if err := notify.Err(res); err != nil {
 			t.Errorf("account %s: %v", acct, err)
 		}

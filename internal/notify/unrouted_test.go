@@ -17,7 +17,7 @@ func TestUnroutedChannelWarnsOnce(t *testing.T) {
 	}
 	m := Message{Subject: "s", PlaybookID: "p", Account: "111122223333"}
 	for range 3 {
-		res := r.Notify(context.Background(), []string{"security-team", "owners"}, m)
+		res := r.Notify(context.Background(), []string{"security-team", "owners"}, m, nil)
 		if len(res) != 2 || !res[0].Fallback || !res[1].Fallback {
 			t.Fatalf("results = %+v", res)
 		}

@@ -60,6 +60,7 @@ type ControlOptions struct {
 // says what the note will hold.
 const reportStep = `id: ` + ReportStep + `
 action: securityhub.update-finding
+not_found: continue
 with:
   workflow_status: RESOLVED
   in_account: ${params.finding_account}
@@ -77,6 +78,7 @@ with:
 // saying why.
 const failureStep = `id: ` + FailureStep + `
 action: securityhub.update-finding
+not_found: continue
 with:
   workflow_status: NOTIFIED
   in_account: ${params.finding_account}

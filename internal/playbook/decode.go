@@ -528,7 +528,7 @@ func (d *decoder) checkRefs(n *yaml.Node, field string, c *compiled, pb *Playboo
 	return c
 }
 
-var stepFields = []string{"id", "action", "with", "if", "retry", "timeout"}
+var stepFields = []string{"id", "action", "with", "if", "retry", "timeout", "critical", "not_found"}
 
 func (d *decoder) steps(pb *Playbook, p pair, ids map[string]bool) []*Step {
 	n := resolve(p.v)
@@ -552,7 +552,7 @@ func (d *decoder) step(pb *Playbook, n *yaml.Node, field string, ids map[string]
 	if !ok {
 		return nil
 	}
-	st := &Step{Pos: d.pos(n), playbook: pb.ID, Retry: Retry{Attempts: 1}}
+	st := &Step{Pos: d.pos(n), playbook: pb.ID, Retry: Retry{Attempts: 1}, Critical: true, NotFound: NotFoundStop}
 	fields := map[string]pair{}
 	for _, p := range pairs {
 		fields[p.key] = p
@@ -598,6 +598,7 @@ func (d *decoder) step(pb *Playbook, n *yaml.Node, field string, ids map[string]
 			st.If = s
 			if c := d.expr(p.v, p.field, s, pb, true, true, ids); c != nil {
 				st.cond = c.prg
+				st.condSteps = len(c.steps) > 0
 			} else {
 				good = false
 			}
@@ -608,6 +609,25 @@ func (d *decoder) step(pb *Playbook, n *yaml.Node, field string, ids map[string]
 	}
 	if p, ok := fields["timeout"]; ok {
 		st.Timeout, _ = d.duration(p.v, p.field)
+	}
+	if p, ok := fields["critical"]; ok {
+		if b, ok := d.boolean(p.v, p.field); ok {
+			st.Critical = b
+		} else {
+			good = false
+		}
+	}
+	if p, ok := fields["not_found"]; ok {
+		if s, ok := d.str(p.v, p.field); ok {
+			v, err := ParseNotFound(s)
+			if err != nil {
+				d.errorf(p.v, p.field, "%v", err)
+				good = false
+			}
+			st.NotFound = v
+		} else {
+			good = false
+		}
 	}
 	wp, hasWith := fields["with"]
 	st.With = map[string]any{}

@@ -30,7 +30,7 @@
 //	event   the whole event as a map (envelope and detail)
 //	detail  event.detail
 //	target  the resource the run is about: partition, account, region,
-//	        type, id, arn, finding_id, product_arn, attributes
+//	        type, id, arn, finding_id, product_arn, attributes, tags
 //	params  the playbook's parameters after configuration overrides
 //	steps   outputs of earlier steps by step id (steps, verify,
 //	        on_failure and notify only): steps.<id>.<output>
@@ -200,6 +200,40 @@ type Retry struct {
 	Backoff  time.Duration // the first wait; it doubles after each attempt
 }
 
+// NotFound says what a step's "not found" outcome means for its run.
+type NotFound int
+
+// The not-found policies.
+const (
+	// NotFoundStop ends the run as not found, and notifies: nobody fixed
+	// a resource that does not exist. It is the default.
+	NotFoundStop NotFound = iota + 1
+	// NotFoundContinue counts the step as done and goes on: a resource
+	// that is gone is as good as fixed.
+	NotFoundContinue
+	// NotFoundFail fails the run.
+	NotFoundFail
+)
+
+var notFoundNames = [...]string{NotFoundStop: "stop", NotFoundContinue: "continue", NotFoundFail: "fail"}
+
+func (n NotFound) String() string {
+	if n > 0 && int(n) < len(notFoundNames) {
+		return notFoundNames[n]
+	}
+	return fmt.Sprintf("NotFound(%d)", int(n))
+}
+
+// ParseNotFound returns the policy named s: "stop", "continue" or "fail".
+func ParseNotFound(s string) (NotFound, error) {
+	for n, name := range notFoundNames {
+		if name != "" && name == s {
+			return NotFound(n), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown not_found policy %q: want stop, continue or fail", s)
+}
+
 // Step is one step of a playbook.
 type Step struct {
 	ID      string
@@ -208,7 +242,13 @@ type Step struct {
 	If      string         // the condition's source, "" if there is none
 	Retry   Retry
 	Timeout time.Duration // 0 means the engine's default
-	Pos     Position
+	// Critical is false for a step whose failure must not fail the run,
+	// such as gathering information for the notification; its failure is
+	// reported instead. Steps are critical unless they say otherwise.
+	Critical bool
+	// NotFound says what the action's "not found" outcome means.
+	NotFound NotFound
+	Pos      Position
 	// Generated marks a step rectify added to a control playbook (the
 	// finding's report and its failure report).
 	Generated bool
@@ -217,6 +257,37 @@ type Step struct {
 	spec     *action.Spec
 	with     map[string]any // With with templates compiled to *template
 	cond     cel.Program
+	// condSteps records that the condition refers to earlier steps'
+	// outputs.
+	condSteps bool
+}
+
+// ConditionUsesSteps reports whether the step's condition (if) refers to
+// the outputs of earlier steps, so that it can only be decided when the
+// run reaches the step.
+func (s *Step) ConditionUsesSteps() bool { return s.condSteps }
+
+// RenderKnown expands the templates of the parameters that do not refer
+// to earlier steps' outputs, for plans made before anything runs. The
+// names of the parameters that do are returned in deferred, sorted; their
+// values are left out of known. Known values are not checked against the
+// action's declaration (a plan describes, Render checks).
+func (s *Step) RenderKnown(vars Vars) (known map[string]any, deferred []string, err error) {
+	act := vars.activation()
+	known = make(map[string]any, len(s.with))
+	for name, v := range s.with {
+		if usesSteps(v) {
+			deferred = append(deferred, name)
+			continue
+		}
+		r, err := render(v, act)
+		if err != nil {
+			return nil, nil, fmt.Errorf("playbook %s: step %s: param %s: %w", s.playbook, s.ID, name, err)
+		}
+		known[name] = r
+	}
+	sort.Strings(deferred)
+	return known, deferred, nil
 }
 
 // Spec returns the action the step runs, or nil if the playbook was
@@ -283,11 +354,15 @@ func (v Vars) activation() map[string]any {
 
 // TargetVars returns t as the target variable of CEL expressions, with
 // the keys partition, account, region, type, id, arn, finding_id,
-// product_arn and attributes.
+// product_arn, attributes and tags.
 func TargetVars(t action.Target) map[string]any {
 	attrs := make(map[string]any, len(t.Attributes))
 	for k, v := range t.Attributes {
 		attrs[k] = v
+	}
+	tags := make(map[string]any, len(t.Tags))
+	for k, v := range t.Tags {
+		tags[k] = v
 	}
 	return map[string]any{
 		"partition":   t.Partition,
@@ -299,6 +374,7 @@ func TargetVars(t action.Target) map[string]any {
 		"finding_id":  t.FindingID,
 		"product_arn": t.ProductARN,
 		"attributes":  attrs,
+		"tags":        tags,
 	}
 }
 
@@ -395,6 +471,49 @@ func (p *Playbook) Params(overrides map[string]any) (map[string]any, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+// Permissions returns the IAM permissions the playbook's steps (its
+// verification and on_failure steps included) need with params (the
+// playbook's parameters after configuration), split into those needed in
+// the target's (member) account and those needed in rectify's own account,
+// where a step's action works there for the step's parameters as far as
+// they are known before the run (literals, and templates over params
+// alone). Each list is sorted, without duplicates.
+func (p *Playbook) Permissions(params map[string]any) (member, home []string) {
+	act := Vars{Params: params}.activation()
+	for _, st := range append(append(append([]*Step(nil), p.Steps...), p.Verify...), p.OnFailure...) {
+		spec := st.spec
+		if spec == nil {
+			continue
+		}
+		known := make(map[string]any, len(st.with))
+		for name, v := range st.with {
+			if r, err := render(v, act); err == nil {
+				known[name] = r
+			}
+		}
+		if spec.InHome(known) {
+			home = append(home, spec.Permissions()...)
+		} else {
+			member = append(member, spec.Permissions()...)
+		}
+	}
+	return sortedSet(member), sortedSet(home)
+}
+
+func sortedSet(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	sort.Strings(s)
+	out := s[:1]
+	for _, v := range s[1:] {
+		if v != out[len(out)-1] {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // Actions returns the names of the actions the playbook's steps,

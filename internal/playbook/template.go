@@ -184,3 +184,29 @@ func render(v any, act map[string]any) (any, error) {
 	}
 	return v, nil
 }
+
+// usesSteps reports whether a parameter value (a template, or a list or map
+// holding templates) refers to earlier steps' outputs.
+func usesSteps(v any) bool {
+	switch v := v.(type) {
+	case *template:
+		for _, p := range v.parts {
+			if p.expr != nil && len(p.expr.steps) > 0 {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if usesSteps(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range v {
+			if usesSteps(e) {
+				return true
+			}
+		}
+	}
+	return false
+}

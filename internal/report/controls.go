@@ -66,37 +66,7 @@ func (p ControlPlaybook) Changes() []string {
 // finding's (member) account, and those it needs in rectify's own account
 // (a finding updated in the central account's Security Hub).
 func (p ControlPlaybook) Permissions() (member, home []string) {
-	for _, st := range p.steps() {
-		spec := st.Spec()
-		if spec == nil {
-			continue
-		}
-		if spec.InHome(staticParams(st.With, p.Params)) {
-			home = append(home, spec.Permissions()...)
-		} else {
-			member = append(member, spec.Permissions()...)
-		}
-	}
-	return sortedSet(member), sortedSet(home)
-}
-
-// staticParams returns the parameters of a step that are known before it
-// runs: literals, and templates that are exactly one ${params.NAME}.
-func staticParams(with, params map[string]any) map[string]any {
-	out := make(map[string]any, len(with))
-	for k, v := range with {
-		s, ok := v.(string)
-		if !ok {
-			out[k] = v
-			continue
-		}
-		if name, isParam := strings.CutPrefix(s, "${params."); isParam && strings.HasSuffix(name, "}") {
-			out[k] = params[strings.TrimSuffix(name, "}")]
-		} else if !strings.Contains(s, "${") {
-			out[k] = s
-		}
-	}
-	return out
+	return p.Playbook.Permissions(p.Params)
 }
 
 func sortedSet(s []string) []string {

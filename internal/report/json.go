@@ -125,8 +125,14 @@ type PlanStepJSON struct {
 	Action      string         `json:"action"`
 	Description string         `json:"description,omitempty"`
 	Params      map[string]any `json:"params,omitempty"`
-	Skipped     string         `json:"skipped,omitempty"`
-	Permissions []string       `json:"permissions,omitempty"`
+	// Plan is planned, conditional or skipped; Note says why.
+	Plan        string   `json:"plan"`
+	Note        string   `json:"note,omitempty"`
+	Permissions []string `json:"permissions,omitempty"`
+	// Home marks a step that works in rectify's own account; OnFailure
+	// one that runs only if the run fails.
+	Home      bool `json:"home,omitempty"`
+	OnFailure bool `json:"on_failure,omitempty"`
 }
 
 // PlanRunJSON is what one playbook would do for one target.
@@ -169,7 +175,8 @@ func NewPlanJSON(origin string, res *engine.Result, plans []engine.PlannedRun, e
 }
 
 func planStepJSON(s engine.PlannedStep) PlanStepJSON {
-	return PlanStepJSON{ID: s.ID, Action: s.Action, Description: s.Description, Params: s.Params, Skipped: s.Skipped, Permissions: s.Permissions}
+	return PlanStepJSON{ID: s.ID, Action: s.Action, Description: s.Description, Params: s.Params, Plan: s.Plan.String(), Note: s.Note,
+		Permissions: s.Permissions, Home: s.Home, OnFailure: s.OnFailure}
 }
 
 // RunJSON is a recorded run; Steps and Audit are set when it is shown on
@@ -244,13 +251,17 @@ type PlaybookJSON struct {
 	When        string          `json:"when,omitempty"`
 	// Params are the parameters in effect: the playbook's defaults with
 	// the configuration's overrides, listed in Overridden.
-	Params      map[string]any `json:"params,omitempty"`
-	Overridden  []string       `json:"overridden,omitempty"`
-	Steps       []StepDefJSON  `json:"steps,omitempty"`
-	Verify      []StepDefJSON  `json:"verify,omitempty"`
-	Notify      []string       `json:"notify,omitempty"`
-	Tags        []string       `json:"tags,omitempty"`
-	Permissions []string       `json:"permissions,omitempty"`
+	Params     map[string]any `json:"params,omitempty"`
+	Overridden []string       `json:"overridden,omitempty"`
+	Steps      []StepDefJSON  `json:"steps,omitempty"`
+	Verify     []StepDefJSON  `json:"verify,omitempty"`
+	Notify     []string       `json:"notify,omitempty"`
+	Tags       []string       `json:"tags,omitempty"`
+	// Permissions are what the remediation role in a member account
+	// needs; HomePermissions what rectify's own role needs in the account
+	// it runs in (reporting to a central Security Hub).
+	Permissions     []string `json:"permissions,omitempty"`
+	HomePermissions []string `json:"home_permissions,omitempty"`
 }
 
 // StepDefJSON is a step as a playbook defines it.
@@ -264,8 +275,8 @@ type StepDefJSON struct {
 }
 
 // NewPlaybookJSON returns a playbook row; with detail, its steps and
-// the permissions are included.
-func NewPlaybookJSON(r PlaybookRow, detail bool, permissions []string) PlaybookJSON {
+// the permissions of the member and home accounts are included.
+func NewPlaybookJSON(r PlaybookRow, detail bool, member, home []string) PlaybookJSON {
 	pb := r.Playbook
 	trigger := json.RawMessage(pb.Trigger)
 	if !json.Valid(trigger) {
@@ -276,7 +287,8 @@ func NewPlaybookJSON(r PlaybookRow, detail bool, permissions []string) PlaybookJ
 	if !detail {
 		return j
 	}
-	j.Description, j.When, j.Notify, j.Tags, j.Permissions = pb.Description, pb.Condition, pb.Notify.Channels, pb.Tags, permissions
+	j.Description, j.When, j.Notify, j.Tags = pb.Description, pb.Condition, pb.Notify.Channels, pb.Tags
+	j.Permissions, j.HomePermissions = member, home
 	j.Params, j.Overridden = r.effectiveParams()
 	for _, s := range pb.Steps {
 		j.Steps = append(j.Steps, stepDefJSON(s))

@@ -19,6 +19,7 @@ import (
 	"github.com/rectify-dev/rectify/internal/engine"
 	"github.com/rectify-dev/rectify/internal/event"
 	"github.com/rectify-dev/rectify/internal/playbook"
+	"github.com/rectify-dev/rectify/internal/router"
 	"github.com/rectify-dev/rectify/internal/store"
 )
 
@@ -131,13 +132,21 @@ func Plan(w io.Writer, res *engine.Result, plans []engine.PlannedRun) {
 		}
 		fmt.Fprintln(w, "  steps:")
 		for i, s := range p.Steps {
-			fmt.Fprintf(w, "    %d. %s (%s)\n", i+1, Escape(s.ID), Escape(s.Action))
+			fmt.Fprintf(w, "    %d. %s (%s)", i+1, Escape(s.ID), Escape(s.Action))
+			if s.Plan != router.Planned {
+				fmt.Fprintf(w, " [%s]", s.Plan)
+			}
+			fmt.Fprintln(w)
 			fmt.Fprintf(w, "       %s\n", oneLine(s.Description))
-			if s.Skipped != "" {
-				fmt.Fprintf(w, "       skipped: %s\n", oneLine(s.Skipped))
+			if s.Note != "" {
+				fmt.Fprintf(w, "       %s\n", oneLine(s.Note))
 			}
 			if len(s.Permissions) > 0 {
-				fmt.Fprintf(w, "       IAM: %s\n", Escape(strings.Join(s.Permissions, ", ")))
+				where := "IAM"
+				if s.Home {
+					where = "IAM (rectify's own account)"
+				}
+				fmt.Fprintf(w, "       %s: %s\n", where, Escape(strings.Join(s.Permissions, ", ")))
 			}
 		}
 	}
@@ -217,8 +226,8 @@ func TriggerSources(trigger []byte) []string {
 
 // Playbook writes one playbook in detail: its settings, trigger, condition,
 // parameters, steps with their parameters, verification, notification and
-// the IAM permissions its actions need.
-func Playbook(w io.Writer, r PlaybookRow, permissions []string) {
+// the IAM permissions it needs in member accounts and in rectify's own.
+func Playbook(w io.Writer, r PlaybookRow, member, home []string) {
 	pb := r.Playbook
 	fmt.Fprintf(w, "id: %s\n", pb.ID)
 	fmt.Fprintf(w, "title: %s\n", pb.Title)
@@ -263,9 +272,15 @@ func Playbook(w io.Writer, r PlaybookRow, permissions []string) {
 	if len(pb.Tags) > 0 {
 		fmt.Fprintf(w, "tags: %s\n", strings.Join(pb.Tags, ", "))
 	}
-	fmt.Fprintln(w, "iam permissions:")
-	for _, p := range permissions {
+	fmt.Fprintln(w, "iam permissions in the target's (member) account:")
+	for _, p := range member {
 		fmt.Fprintf(w, "  - %s\n", p)
+	}
+	if len(home) > 0 {
+		fmt.Fprintln(w, "iam permissions in rectify's own account:")
+		for _, p := range home {
+			fmt.Fprintf(w, "  - %s\n", p)
+		}
 	}
 }
 

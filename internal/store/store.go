@@ -275,13 +275,15 @@ const (
 	RunSkipped          RunStatus = "skipped"
 	RunPlanned          RunStatus = "planned"
 	RunCancelled        RunStatus = "cancelled"
+	// RunNotFound: the resource the run was about does not exist.
+	RunNotFound RunStatus = "not_found"
 )
 
 // Valid reports whether s is one of the defined run statuses.
 func (s RunStatus) Valid() bool {
 	switch s {
 	case RunPending, RunRunning, RunWaiting, RunAwaitingApproval, RunSucceeded,
-		RunFailed, RunSkipped, RunPlanned, RunCancelled:
+		RunFailed, RunSkipped, RunPlanned, RunCancelled, RunNotFound:
 		return true
 	}
 	return false
@@ -296,7 +298,7 @@ func (s RunStatus) Resumable() bool {
 // Terminal reports whether a run in status s is finished.
 func (s RunStatus) Terminal() bool {
 	switch s {
-	case RunSucceeded, RunFailed, RunSkipped, RunPlanned, RunCancelled:
+	case RunSucceeded, RunFailed, RunSkipped, RunPlanned, RunCancelled, RunNotFound:
 		return true
 	}
 	return false
@@ -335,7 +337,9 @@ type Run struct {
 	// NextStep is the index of the first step not yet finished.
 	NextStep int
 	// WakeAt is when the run is next due; zero means now.
-	WakeAt   time.Time
+	WakeAt time.Time
+	// Attempts counts the failed attempts of the step the run is at that
+	// may succeed later; it starts again at zero for the next step.
 	Attempts int
 	Error    string
 	// Input is what the engine needs to resume the run (typically the
@@ -374,12 +378,17 @@ const (
 	StepFailed      StepStatus = "failed"
 	StepSkipped     StepStatus = "skipped"
 	StepPlanned     StepStatus = "planned"
+	// StepRunning: the step has started and not finished; its Output may
+	// hold what the action saved with a checkpoint.
+	StepRunning StepStatus = "running"
+	// StepNotFound: the resource the step acts on does not exist.
+	StepNotFound StepStatus = "not_found"
 )
 
 // Valid reports whether s is one of the defined step statuses.
 func (s StepStatus) Valid() bool {
 	switch s {
-	case StepSucceeded, StepAlreadyDone, StepPending, StepFailed, StepSkipped, StepPlanned:
+	case StepSucceeded, StepAlreadyDone, StepPending, StepFailed, StepSkipped, StepPlanned, StepRunning, StepNotFound:
 		return true
 	}
 	return false
