@@ -82,7 +82,7 @@ configuration cannot be loaded.`,
 					continue
 				}
 				warnPlaybooks(cmd, []report.PlaybookRow{r})
-				cfg, err := loadConfig(cmd)
+				cfg, err := loadConfigToRead(cmd)
 				if err != nil {
 					return err
 				}

@@ -18,8 +18,8 @@ import (
 	"github.com/rectify-dev/rectify/internal/awssim"
 	"github.com/rectify-dev/rectify/internal/catalog"
 	"github.com/rectify-dev/rectify/internal/config"
-	"github.com/rectify-dev/rectify/internal/store"
 	"github.com/rectify-dev/rectify/internal/permission"
+	"github.com/rectify-dev/rectify/internal/store"
 )
 
 // The end-to-end tests of the built-in playbooks run rectify as a user
