@@ -29,12 +29,7 @@ start.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeRunIDs(store.RunAwaitingApproval),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if by == "" {
-				by = os.Getenv("USER")
-			}
-			if by == "" {
-				by = "cli"
-			}
+			by = actor(by)
 			a, err := openApp(cmd, slog.LevelWarn, nil)
 			if err != nil {
 				return err
@@ -68,4 +63,16 @@ start.`,
 	}
 	cmd.Flags().StringVar(&by, "by", "", "who approves, for the audit trail (default $USER)")
 	return cmd
+}
+
+// actor is the name recorded for a person's decision: --by, else $USER,
+// else "cli".
+func actor(by string) string {
+	if by == "" {
+		by = os.Getenv("USER")
+	}
+	if by == "" {
+		by = "cli"
+	}
+	return by
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -35,12 +34,7 @@ nothing is retried.`,
   rectify runs retry --status failed --since 1h
   rectify runs retry --playbook ta-exposed-access-keys --since 30m`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if by == "" {
-				by = os.Getenv("USER")
-			}
-			if by == "" {
-				by = "cli"
-			}
+			by = actor(by)
 			a, err := openApp(cmd, slog.LevelWarn, nil)
 			if err != nil {
 				return err

@@ -31,21 +31,27 @@ type ec2MetadataOptions struct {
 func (in *ec2Instance) metadata() ec2MetadataOptions {
 	m := ec2MetadataOptions{HTTPTokens: "optional", HopLimit: 1, HTTPEndpoint: "enabled", HTTPIPv6: "disabled", Tags: "disabled"}
 	if o := in.Metadata; o != nil {
-		if o.HTTPTokens != "" {
-			m.HTTPTokens = o.HTTPTokens
-		}
-		if o.HopLimit != 0 {
-			m.HopLimit = o.HopLimit
-		}
-		if o.HTTPEndpoint != "" {
-			m.HTTPEndpoint = o.HTTPEndpoint
-		}
-		if o.HTTPIPv6 != "" {
-			m.HTTPIPv6 = o.HTTPIPv6
-		}
-		if o.Tags != "" {
-			m.Tags = o.Tags
-		}
+		m = m.with(*o)
+	}
+	return m
+}
+
+// with returns m with the fields o sets replaced.
+func (m ec2MetadataOptions) with(o ec2MetadataOptions) ec2MetadataOptions {
+	if o.HTTPTokens != "" {
+		m.HTTPTokens = o.HTTPTokens
+	}
+	if o.HopLimit != 0 {
+		m.HopLimit = o.HopLimit
+	}
+	if o.HTTPEndpoint != "" {
+		m.HTTPEndpoint = o.HTTPEndpoint
+	}
+	if o.HTTPIPv6 != "" {
+		m.HTTPIPv6 = o.HTTPIPv6
+	}
+	if o.Tags != "" {
+		m.Tags = o.Tags
 	}
 	return m
 }
@@ -137,22 +143,7 @@ func (svc *ec2Service) modifyInstanceMetadataOptions(c *call, in url.Values) (an
 	if m == nil {
 		return nil, ec2Err("InvalidParameterCombination", "At least one metadata option must be given.")
 	}
-	cur := inst.metadata()
-	if m.HTTPTokens != "" {
-		cur.HTTPTokens = m.HTTPTokens
-	}
-	if m.HopLimit != 0 {
-		cur.HopLimit = m.HopLimit
-	}
-	if m.HTTPEndpoint != "" {
-		cur.HTTPEndpoint = m.HTTPEndpoint
-	}
-	if m.HTTPIPv6 != "" {
-		cur.HTTPIPv6 = m.HTTPIPv6
-	}
-	if m.Tags != "" {
-		cur.Tags = m.Tags
-	}
+	cur := inst.metadata().with(*m)
 	inst.Metadata = &cur
 	x := cur.xml()
 	x.State = "pending"
